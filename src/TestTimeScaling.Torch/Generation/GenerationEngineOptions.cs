@@ -1,0 +1,18 @@
+namespace TestTimeScaling.Torch.Generation;
+
+/// <summary>Settings of a <see cref="GenerationEngine"/>.</summary>
+public sealed record GenerationEngineOptions
+{
+    /// <summary>Prepend the tokenizer's BOS token to every prompt (when it has one).</summary>
+    public bool AddBosToken { get; init; } = true;
+
+    /// <summary>
+    /// Keep the KV cache of the last call and reuse its rows for later calls whose token sequences
+    /// start the same way (step-level search continues yesterday's prefixes). Costs memory for the
+    /// retained rows; turn off to free the cache after every call.
+    /// </summary>
+    public bool ReuseCacheAcrossCalls { get; init; } = true;
+
+    /// <summary>Most rows (prefixes x n) in one call.</summary>
+    public int MaxRowsPerRequest { get; init; } = 1024;
+}

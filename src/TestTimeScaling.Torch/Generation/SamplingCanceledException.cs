@@ -1,0 +1,18 @@
+namespace TestTimeScaling.Torch.Generation;
+
+/// <summary>
+/// Sampling was cancelled mid-generation. Carries what had been generated and spent, so a caller
+/// can account for it.
+/// </summary>
+public sealed class SamplingCanceledException : OperationCanceledException
+{
+    /// <summary>Creates the exception.</summary>
+    public SamplingCanceledException(SampleResult partial, CancellationToken token)
+        : base("Sampling was cancelled; Partial holds the completions as they stood and the usage spent.", token)
+    {
+        Partial = partial;
+    }
+
+    /// <summary>Completions so far (unfinished ones have <see cref="FinishReason.Abandoned"/>) and the usage spent.</summary>
+    public SampleResult Partial { get; }
+}

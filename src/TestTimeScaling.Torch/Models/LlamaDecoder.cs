@@ -1,0 +1,137 @@
+using TorchSharp;
+using TestTimeScaling.Torch.Caching;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TestTimeScaling.Torch.Models;
+
+/// <summary>
+/// A Llama-family decoder (Llama 2/3, Qwen2, Mistral, SmolLM) with either a language-model head
+/// (<c>*ForCausalLM</c>: next-token logits) or a token-classification head (<c>*ForTokenClassification</c>:
+/// per-position scores, used for process reward models). Parameter names match Hugging Face checkpoints.
+/// </summary>
+public sealed class LlamaDecoder : nn.Module
+{
+    private readonly LlamaBackbone model;
+    private readonly Linear? lm_head;
+    private readonly Linear? score;
+
+    private LlamaDecoder(ModelConfig config, Device device) : base(nameof(LlamaDecoder))
+    {
+        config.Validate();
+        Config = config;
+        model = new LlamaBackbone(config, device);
+        if (config.IsTokenClassifier)
+            score = nn.Linear(config.HiddenSize, config.NumLabels, hasBias: true);
+        else if (!config.TieWordEmbeddings)
+            lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>Where the parameters live.</summary>
+    public Device Device => model.EmbeddingWeight.device;
+
+    /// <summary>Element type of the parameters.</summary>
+    public ScalarType DType => model.EmbeddingWeight.dtype;
+
+    /// <summary>
+    /// A model with freshly initialized weights (normal(0, 0.02) as transformers does, norms at 1),
+    /// reproducible from <paramref name="seed"/>.
+    /// </summary>
+    public static LlamaDecoder Create(ModelConfig config, long seed = 0, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var target = device ?? CPU;
+        var decoder = new LlamaDecoder(config, CPU);
+        using (no_grad())
+        {
+            var generator = new Generator((ulong)seed);
+            foreach (var (name, p) in decoder.named_parameters())
+            {
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+                else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+                else p.normal_(0.0, 0.02, generator);
+            }
+        }
+        return decoder.MoveTo(target, dtype);
+    }
+
+    /// <summary>A model with uninitialized weights, to be filled by a loader.</summary>
+    internal static LlamaDecoder CreateEmpty(ModelConfig config) => new(config, CPU);
+
+    /// <summary>Moves parameters (and the rotary tables) to a device and element type.</summary>
+    internal LlamaDecoder MoveTo(Device device, ScalarType dtype)
+    {
+        if (device.type == DeviceType.CPU && dtype == ScalarType.Float32 && Device.type == DeviceType.CPU && DType == ScalarType.Float32)
+            return this;
+        // The rotary tables are not parameters; rebuild the module on the target device and copy the weights.
+        var moved = new LlamaDecoder(Config, device);
+        moved.to(device, dtype);
+        using (no_grad())
+        {
+            var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var (name, p) in moved.named_parameters()) p.copy_(source[name]);
+        }
+        Dispose();
+        return moved;
+    }
+
+    /// <summary>Output of the head at every position for token ids [B, T], without a cache: logits [B, T, vocab] or scores [B, T, labels].</summary>
+    public Tensor Forward(Tensor inputIds)
+    {
+        using var scope = NewDisposeScope();
+        using var step = AttentionStep.Causal(inputIds.shape[0], inputIds.shape[1], inputIds.device);
+        var hidden = model.Forward(inputIds, step, cache: null);
+        return Head(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Appends token ids [B, T] to the rows of <paramref name="cache"/> (row b takes its first
+    /// <paramref name="valid"/>[b] tokens; the rest are padding) and returns the head output at each
+    /// row's last new token, [B, vocab] or [B, labels].
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, KvCache cache, IReadOnlyList<long> valid)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        if (inputIds.shape[0] != cache.RowCount)
+            throw new ArgumentException($"inputIds has {inputIds.shape[0]} rows but the cache has {cache.RowCount}.", nameof(inputIds));
+        if (valid.Count != cache.RowCount || valid.Any(v => v < 1 || v > inputIds.shape[1]))
+            throw new ArgumentException($"valid must hold one count in [1, {inputIds.shape[1]}] per row.", nameof(valid));
+        using var scope = NewDisposeScope();
+        using var step = AttentionStep.Cached(cache, inputIds.shape[1], valid);
+        var hidden = model.Forward(inputIds, step, cache);
+        cache.Advance(valid);
+        using var last = tensor(valid.Select(v => v - 1).ToArray(), dtype: ScalarType.Int64, device: hidden.device);
+        var lastHidden = hidden.gather(1, last.view(-1, 1, 1).expand(-1, 1, hidden.shape[2])).squeeze(1);
+        return Head(lastHidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Appends token ids to the cache like <see cref="Forward(Tensor, KvCache, IReadOnlyList{long})"/>
+    /// but returns the head output at every new position, [B, T, vocab] or [B, T, labels].
+    /// </summary>
+    public Tensor ForwardAll(Tensor inputIds, KvCache cache, IReadOnlyList<long> valid)
+    {
+        using var scope = NewDisposeScope();
+        using var step = AttentionStep.Cached(cache, inputIds.shape[1], valid);
+        var hidden = model.Forward(inputIds, step, cache);
+        cache.Advance(valid);
+        return Head(hidden).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Head(Tensor hidden) =>
+        score is not null ? score.forward(hidden)
+        : lm_head is not null ? lm_head.forward(hidden)
+        : nn.functional.linear(hidden, model.EmbeddingWeight);
+
+    /// <summary>Parameters that do work per token (all but the embedding table), for FLOP estimates.</summary>
+    public long NonEmbeddingParameterCount =>
+        parameters().Sum(p => p.numel()) - model.EmbeddingWeight.numel() + (Config.TieWordEmbeddings && !Config.IsTokenClassifier ? model.EmbeddingWeight.numel() : 0);
+
+    /// <summary>The weights under their Hugging Face names (views of the live parameters).</summary>
+    public IReadOnlyDictionary<string, Tensor> StateDict() =>
+        named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+}
