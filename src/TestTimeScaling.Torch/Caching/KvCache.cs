@@ -156,7 +156,9 @@ public sealed class KvCache : IDisposable
     {
         var grown = zeros([old.shape[0], _kvHeads, capacity + 1, _headDim], dtype: DType, device: Device);
         // Copy the real slots only; the old scratch slot is stale by definition.
-        grown[.., .., ..Capacity, ..].copy_(old[.., .., ..Capacity, ..]);
+        using (var target = grown[.., .., ..Capacity, ..])
+        using (var source = old[.., .., ..Capacity, ..])
+            target.copy_(source);
         old.Dispose();
         return grown;
     }

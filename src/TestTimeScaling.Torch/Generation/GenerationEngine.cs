@@ -73,7 +73,8 @@ public sealed class GenerationEngine : ISampler, IDisposable
         }
     }
 
-    private SampleResult Generate(SampleRequest request, CancellationToken cancellationToken)
+    /// <summary>Runs one request on the calling thread (tests call it directly to count live tensors).</summary>
+    internal SampleResult Generate(SampleRequest request, CancellationToken cancellationToken)
     {
         var options = request.Options;
         var meter = new UsageMeter(_model);

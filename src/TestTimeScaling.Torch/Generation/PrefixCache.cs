@@ -83,7 +83,7 @@ internal sealed class PrefixCache : IDisposable
     {
         var cache = _retained;
         _retained = null;
-        if (cache is not null && (cache.Device != model.Device || cache.DType != model.DType))
+        if (cache is not null && (cache.Device.type != model.Device.type || cache.Device.index != model.Device.index || cache.DType != model.DType))
         {
             cache.Dispose();
             return null;

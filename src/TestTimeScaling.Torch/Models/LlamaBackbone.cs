@@ -21,8 +21,23 @@ internal sealed class LlamaBackbone : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>The token embedding matrix [vocab, hidden], also the output projection when embeddings are tied.</summary>
-    public Tensor EmbeddingWeight => embed_tokens.weight!;
+    /// <summary>Elements of the token embedding matrix.</summary>
+    public long EmbeddingParameterCount
+    {
+        get
+        {
+            // Each read of Embedding.weight makes a new handle: dispose it.
+            using var weight = embed_tokens.weight!;
+            return weight.numel();
+        }
+    }
+
+    /// <summary>Logits through the transposed embedding matrix, for models with tied embeddings.</summary>
+    public Tensor TiedLogits(Tensor hidden)
+    {
+        using var weight = embed_tokens.weight!;
+        return nn.functional.linear(hidden, weight);
+    }
 
     /// <summary>Final hidden states [B, T, hidden] for token ids [B, T].</summary>
     public Tensor Forward(Tensor inputIds, AttentionStep step, KvCache? cache)

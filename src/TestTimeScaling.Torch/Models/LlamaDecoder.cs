@@ -32,10 +32,10 @@ public sealed class LlamaDecoder : nn.Module
     public ModelConfig Config { get; }
 
     /// <summary>Where the parameters live.</summary>
-    public Device Device => model.EmbeddingWeight.device;
+    public Device Device { get; private set; } = CPU;
 
     /// <summary>Element type of the parameters.</summary>
-    public ScalarType DType => model.EmbeddingWeight.dtype;
+    public ScalarType DType { get; private set; } = ScalarType.Float32;
 
     /// <summary>
     /// A model with freshly initialized weights (normal(0, 0.02) as transformers does, norms at 1),
@@ -65,11 +65,13 @@ public sealed class LlamaDecoder : nn.Module
     /// <summary>Moves parameters (and the rotary tables) to a device and element type.</summary>
     internal LlamaDecoder MoveTo(Device device, ScalarType dtype)
     {
-        if (device.type == DeviceType.CPU && dtype == ScalarType.Float32 && Device.type == DeviceType.CPU && DType == ScalarType.Float32)
+        if (device.type == Device.type && device.index == Device.index && dtype == DType)
             return this;
         // The rotary tables are not parameters; rebuild the module on the target device and copy the weights.
         var moved = new LlamaDecoder(Config, device);
         moved.to(device, dtype);
+        moved.Device = device;
+        moved.DType = dtype;
         using (no_grad())
         {
             var source = named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -125,11 +127,18 @@ public sealed class LlamaDecoder : nn.Module
     private Tensor Head(Tensor hidden) =>
         score is not null ? score.forward(hidden)
         : lm_head is not null ? lm_head.forward(hidden)
-        : nn.functional.linear(hidden, model.EmbeddingWeight);
+        : model.TiedLogits(hidden);
 
-    /// <summary>Parameters that do work per token (all but the embedding table), for FLOP estimates.</summary>
-    public long NonEmbeddingParameterCount =>
-        parameters().Sum(p => p.numel()) - model.EmbeddingWeight.numel() + (Config.TieWordEmbeddings && !Config.IsTokenClassifier ? model.EmbeddingWeight.numel() : 0);
+    /// <summary>Parameters that do work per token (all but the embedding lookup; a tied output projection counts), for FLOP estimates.</summary>
+    public long NonEmbeddingParameterCount
+    {
+        get
+        {
+            long embedding = model.EmbeddingParameterCount;
+            bool tiedHead = lm_head is null && score is null;
+            return parameters().Sum(p => p.numel()) - embedding + (tiedHead ? embedding : 0);
+        }
+    }
 
     /// <summary>The weights under their Hugging Face names (views of the live parameters).</summary>
     public IReadOnlyDictionary<string, Tensor> StateDict() =>
