@@ -1,0 +1,17 @@
+namespace TestTimeScaling.Torch.Verification;
+
+/// <summary>Settings of a <see cref="ProcessRewardVerifier"/>.</summary>
+public sealed record ProcessRewardOptions
+{
+    /// <summary>Text that ends each step; the model is read at each step's last token.</summary>
+    public string StepDelimiter { get; init; } = "\n";
+
+    /// <summary>How step scores become the outcome score.</summary>
+    public StepAggregation Aggregation { get; init; } = StepAggregation.Last;
+
+    /// <summary>Prepend the tokenizer's BOS token, as in training.</summary>
+    public bool AddBosToken { get; init; } = true;
+
+    /// <summary>Solutions scored per forward pass.</summary>
+    public int BatchSize { get; init; } = 64;
+}

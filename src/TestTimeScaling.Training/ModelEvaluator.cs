@@ -1,0 +1,67 @@
+using TestTimeScaling.Arithmetic;
+using TestTimeScaling.Metrics;
+using TestTimeScaling.Torch.Verification;
+
+namespace TestTimeScaling.Training;
+
+/// <summary>Measures the embedded models: sampled accuracy, majority vote, pass@N, and the reward model's quality.</summary>
+public static class ModelEvaluator
+{
+    /// <summary>Samples every problem <paramref name="samples"/> times and scores the results.</summary>
+    public static async Task<EvaluationReport> EvaluateAsync(ISampler policy, IReadOnlyList<ArithmeticProblem> problems,
+        int samples = 16, double temperature = 0.8, long seed = 1, ProcessRewardVerifier? prm = null,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var extractor = ArithmeticAnswerExtractor.Instance;
+        var rows = new List<(int Level, double Single, bool Majority, bool Any, bool? Weighted, bool? Best)>();
+        var stepScores = new List<double>();
+        var stepLabels = new List<bool>();
+        for (int i = 0; i < problems.Count; i++)
+        {
+            var problem = problems[i];
+            var result = await policy.SampleAsync(new SampleRequest
+            {
+                Prompt = problem.Prompt,
+                N = samples,
+                Options = new SamplingOptions { Temperature = temperature, MaxNewTokens = 140, Seed = seed * 1_000_003 + i },
+            }, cancellationToken).ConfigureAwait(false);
+            var texts = result.Completions.Select(c => c.Text).ToList();
+            var answers = texts.Select(extractor.Extract).ToList();
+            var correct = answers.Select(a => a == problem.AnswerText).ToList();
+            bool majority = MajorityVote.Select(answers).Winner == problem.AnswerText;
+
+            bool? weighted = null, best = null;
+            if (prm is not null)
+            {
+                var scores = await prm.ScoreAsync(problem.ToProblem(), texts, cancellationToken).ConfigureAwait(false);
+                weighted = WeightedVote.Select(answers, scores.Select(s => s.Value).ToList()).Winner == problem.AnswerText;
+                int top = Enumerable.Range(0, texts.Count).MaxBy(j => scores[j].Value);
+                best = correct[top];
+                for (int j = 0; j < texts.Count; j++)
+                {
+                    var labeled = PrmDataset.Label(problem, texts[j], "eval");
+                    // The verifier splits the raw text; align on the non-blank steps both agree on.
+                    var raw = StepTokens.Split(texts[j], ArithmeticFormat.StepDelimiter);
+                    var kept = raw.Select((s, k) => (s, k)).Where(x => x.s.Trim().Length > 0).Select(x => x.k).ToList();
+                    for (int k = 0; k < kept.Count; k++)
+                    {
+                        stepScores.Add(scores[j].StepScores![kept[k]]);
+                        stepLabels.Add(labeled.Labels[k]);
+                    }
+                }
+            }
+            rows.Add((problem.Level, correct.Count(c => c) / (double)samples, majority, correct.Any(c => c), weighted, best));
+            if ((i + 1) % 25 == 0) progress?.Report(i + 1);
+        }
+
+        static LevelFigures Figures(int level, IReadOnlyList<(int Level, double Single, bool Majority, bool Any, bool? Weighted, bool? Best)> r) => new(
+            level, r.Count, r.Average(x => x.Single), r.Average(x => x.Majority ? 1.0 : 0.0), r.Average(x => x.Any ? 1.0 : 0.0),
+            r[0].Weighted is null ? null : r.Average(x => x.Weighted!.Value ? 1.0 : 0.0),
+            r[0].Best is null ? null : r.Average(x => x.Best!.Value ? 1.0 : 0.0));
+
+        var levels = rows.GroupBy(r => r.Level).OrderBy(g => g.Key).Select(g => Figures(g.Key, g.ToList())).ToList();
+        levels.Add(Figures(0, rows));
+        double? auroc = stepLabels.Distinct().Count() == 2 ? Auroc.Compute(stepScores, stepLabels) : null;
+        return new EvaluationReport(problems.Count, samples, temperature, levels, auroc);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using TestTimeScaling.Arithmetic;
+using TestTimeScaling.Torch.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TestTimeScaling.Training;
+
+/// <summary>
+/// Trains the policy: a small Llama that reads "Q: ..." and writes the solution one step per line,
+/// learning only the solution tokens (the prompt is masked out of the loss). Problems are drawn fresh
+/// every step from the generator, never from the evaluation splits.
+/// </summary>
+public static class PolicyTrainer
+{
+    /// <summary>The model configuration the options describe.</summary>
+    public static ModelConfig ConfigFor(PolicyTrainingOptions options, CharacterVocabulary vocabulary) => new()
+    {
+        ModelType = "llama",
+        Architecture = "LlamaForCausalLM",
+        VocabSize = vocabulary.VocabSize,
+        HiddenSize = options.HiddenSize,
+        IntermediateSize = options.IntermediateSize,
+        NumHiddenLayers = options.Layers,
+        NumAttentionHeads = options.Heads,
+        NumKeyValueHeads = options.KeyValueHeads,
+        HeadDim = options.HiddenSize / options.Heads,
+        MaxPositionEmbeddings = options.ContextLength,
+        RmsNormEps = 1e-5,
+        RopeTheta = 10000,
+        TieWordEmbeddings = true,
+        BosTokenId = vocabulary.BosTokenId,
+        EosTokenIds = vocabulary.EosTokenIds,
+        PadTokenId = vocabulary.PadTokenId,
+    };
+
+    /// <summary>Runs the training loop.</summary>
+    public static TrainingResult Train(PolicyTrainingOptions options, CharacterVocabulary vocabulary,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var model = LlamaDecoder.Create(ConfigFor(options, vocabulary), options.Seed);
+        model.train();
+        var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
+        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        var losses = new List<double>(options.Steps);
+        double sinceReport = 0;
+        int reported = 0;
+        for (int step = 0; step < options.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            double lr = schedule.At(step);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            var problems = ProblemGenerator.GenerateMixed(options.BatchSize, unchecked((int)(options.Seed * 1_000_003 + step)), options.MinLevel, options.MaxLevel);
+            double loss = Step(model, optimizer, problems, vocabulary);
+            losses.Add(loss);
+            sinceReport += loss;
+            if ((step + 1) % 25 == 0 || step + 1 == options.Steps)
+            {
+                progress?.Report(new TrainingProgress(step + 1, options.Steps, sinceReport / (step + 1 - reported), lr, clock.Elapsed));
+                sinceReport = 0;
+                reported = step + 1;
+            }
+        }
+        model.eval();
+        return new TrainingResult(model, losses, clock.Elapsed);
+    }
+
+    /// <summary>Token ids of one training example and the targets that teach the solution and the EOS.</summary>
+    public static (int[] Input, long[] Targets) Example(ArithmeticProblem problem, CharacterVocabulary vocabulary)
+    {
+        var prompt = vocabulary.Encode(problem.Prompt);
+        var solution = vocabulary.Encode(SolutionWriter.Write(problem));
+        int[] sequence = [vocabulary.BosTokenId!.Value, .. prompt, .. solution, vocabulary.EosTokenId];
+        var input = sequence[..^1];
+        var targets = new long[input.Length];
+        for (int t = 0; t < input.Length; t++)
+            targets[t] = t + 1 > prompt.Count ? sequence[t + 1] : SequenceBatch.Ignore; // predict only what follows the prompt
+        return (input, targets);
+    }
+
+    private static double Step(LlamaDecoder model, optim.Optimizer optimizer, IReadOnlyList<ArithmeticProblem> problems, CharacterVocabulary vocabulary)
+    {
+        using var scope = NewDisposeScope();
+        var examples = problems.Select(p => Example(p, vocabulary)).ToList();
+        var (inputs, targets) = SequenceBatch.Collate(examples.Select(e => e.Input).ToList(), examples.Select(e => e.Targets).ToList(), vocabulary.PadTokenId);
+        var logits = model.Forward(inputs);
+        var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: SequenceBatch.Ignore);
+        optimizer.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+        optimizer.step();
+        return loss.item<float>();
+    }
+}

@@ -1,0 +1,51 @@
+using TestTimeScaling.Arithmetic;
+using TestTimeScaling.Torch.Verification;
+
+namespace TestTimeScaling.Training;
+
+/// <summary>
+/// Builds the reward model's examples with free labels: the policy's own samples (its real
+/// mistakes), gold solutions, and gold solutions with one injected error (every step from the
+/// corrupted one on is wrong). Problems come from the training generator, never the evaluation splits.
+/// </summary>
+public static class PrmDataset
+{
+    /// <summary>Samples the policy on fresh problems and labels every step; adds gold and corrupted solutions.</summary>
+    public static async Task<IReadOnlyList<LabeledSolution>> BuildAsync(ISampler policy, PrmTrainingOptions options,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var problems = ProblemGenerator.GenerateMixed(options.PolicyProblems, unchecked((int)(options.Seed * 7_919 + 17)));
+        var random = new SeededRandom(options.Seed);
+        var examples = new List<LabeledSolution>();
+        for (int i = 0; i < problems.Count; i++)
+        {
+            var problem = problems[i];
+            var result = await policy.SampleAsync(new SampleRequest
+            {
+                Prompt = problem.Prompt,
+                N = options.SamplesPerProblem,
+                Options = new SamplingOptions { Temperature = options.SamplingTemperature, MaxNewTokens = 140, Seed = options.Seed * 100_003 + i },
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var completion in result.Completions)
+                examples.Add(Label(problem, completion.Text, "policy"));
+
+            string gold = SolutionWriter.Write(problem);
+            examples.Add(Label(problem, gold, "gold"));
+            examples.Add(Label(problem, ErrorInjector.Corrupt(problem, gold, random).Text, "injected"));
+            if ((i + 1) % 100 == 0) progress?.Report(i + 1);
+        }
+        return examples;
+    }
+
+    /// <summary>Splits a solution into steps and labels each with <see cref="StepLabeler"/>.</summary>
+    public static LabeledSolution Label(ArithmeticProblem problem, string solution, string source)
+    {
+        var steps = StepTokens.Split(solution, ArithmeticFormat.StepDelimiter)
+            .Where(s => s.Trim().Length > 0).ToList();
+        var labels = StepLabeler.Label(problem, string.Concat(steps));
+        if (labels.Count != steps.Count)
+            throw new InvalidOperationException($"Step labeler returned {labels.Count} labels for {steps.Count} steps of '{solution}'.");
+        return new LabeledSolution(problem.Prompt, steps, labels, source);
+    }
+}

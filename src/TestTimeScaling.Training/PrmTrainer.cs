@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using TestTimeScaling.Arithmetic;
+using TestTimeScaling.Torch.Models;
+using TestTimeScaling.Torch.Verification;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TestTimeScaling.Training;
+
+/// <summary>
+/// Trains the process reward model: a small Llama with a one-label <c>score</c> head, read at each
+/// step's last token and trained with binary cross-entropy against the step labels.
+/// </summary>
+public static class PrmTrainer
+{
+    /// <summary>The reward model's configuration (Hugging Face <c>LlamaForTokenClassification</c>, one label).</summary>
+    public static ModelConfig ConfigFor(PrmTrainingOptions options, CharacterVocabulary vocabulary) => new()
+    {
+        ModelType = "llama",
+        Architecture = "LlamaForTokenClassification",
+        VocabSize = vocabulary.VocabSize,
+        HiddenSize = options.HiddenSize,
+        IntermediateSize = options.IntermediateSize,
+        NumHiddenLayers = options.Layers,
+        NumAttentionHeads = options.Heads,
+        NumKeyValueHeads = options.KeyValueHeads,
+        HeadDim = options.HiddenSize / options.Heads,
+        MaxPositionEmbeddings = options.ContextLength,
+        RmsNormEps = 1e-5,
+        TieWordEmbeddings = false,
+        BosTokenId = vocabulary.BosTokenId,
+        EosTokenIds = vocabulary.EosTokenIds,
+        PadTokenId = vocabulary.PadTokenId,
+        NumLabels = 1,
+    };
+
+    /// <summary>Trains on labeled solutions, drawing batches with the seeded generator.</summary>
+    public static TrainingResult Train(IReadOnlyList<LabeledSolution> examples, PrmTrainingOptions options, CharacterVocabulary vocabulary,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (examples.Count == 0) throw new ArgumentException("No training examples.", nameof(examples));
+        var clock = Stopwatch.StartNew();
+        var encoded = examples.Select(e => Encode(e, vocabulary)).ToList();
+        var model = LlamaDecoder.Create(ConfigFor(options, vocabulary), options.Seed);
+        model.train();
+        var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
+        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        var random = new SeededRandom(options.Seed);
+        var losses = new List<double>(options.Steps);
+        double sinceReport = 0;
+        int reported = 0;
+        for (int step = 0; step < options.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            double lr = schedule.At(step);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            var batch = Enumerable.Range(0, options.BatchSize).Select(_ => encoded[random.Next(encoded.Count)]).ToList();
+            double loss = Step(model, optimizer, batch, vocabulary.PadTokenId);
+            losses.Add(loss);
+            sinceReport += loss;
+            if ((step + 1) % 25 == 0 || step + 1 == options.Steps)
+            {
+                progress?.Report(new TrainingProgress(step + 1, options.Steps, sinceReport / (step + 1 - reported), lr, clock.Elapsed));
+                sinceReport = 0;
+                reported = step + 1;
+            }
+        }
+        model.eval();
+        return new TrainingResult(model, losses, clock.Elapsed);
+    }
+
+    /// <summary>Token ids and per-position targets: the step label at each step's last token, ignored elsewhere.</summary>
+    public static (int[] Input, long[] Targets) Encode(LabeledSolution example, CharacterVocabulary vocabulary)
+    {
+        var (tokens, ends) = StepTokens.Encode(vocabulary, example.Prompt, example.Steps, addBos: true);
+        var targets = Enumerable.Repeat(SequenceBatch.Ignore, tokens.Length).ToArray();
+        for (int i = 0; i < ends.Length; i++) targets[ends[i]] = example.Labels[i] ? 1 : 0;
+        return (tokens, targets);
+    }
+
+    private static double Step(LlamaDecoder model, optim.Optimizer optimizer, List<(int[] Input, long[] Targets)> batch, int padId)
+    {
+        using var scope = NewDisposeScope();
+        var (inputs, targets) = SequenceBatch.Collate(batch.Select(b => b.Input).ToList(), batch.Select(b => b.Targets).ToList(), padId);
+        var logits = model.Forward(inputs)[.., .., 0];
+        var mask = targets.ne(SequenceBatch.Ignore);
+        var loss = nn.functional.binary_cross_entropy_with_logits(logits.masked_select(mask), targets.masked_select(mask).to(ScalarType.Float32));
+        optimizer.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+        optimizer.step();
+        return loss.item<float>();
+    }
+}

@@ -1,0 +1,57 @@
+namespace TestTimeScaling.Training;
+
+/// <summary>Settings for building the reward model's data and training it.</summary>
+public sealed record PrmTrainingOptions
+{
+    /// <summary>Optimizer steps.</summary>
+    public int Steps { get; init; } = 700;
+    /// <summary>Solutions per step.</summary>
+    public int BatchSize { get; init; } = 48;
+    /// <summary>Peak learning rate (AdamW).</summary>
+    public double LearningRate { get; init; } = 1.5e-3;
+    /// <summary>Linear warm-up steps.</summary>
+    public int WarmupSteps { get; init; } = 50;
+    /// <summary>AdamW weight decay.</summary>
+    public double WeightDecay { get; init; } = 0.05;
+    /// <summary>Seed for the initial weights, the problems and the sampling.</summary>
+    public long Seed { get; init; } = 2;
+    /// <summary>Training problems whose policy samples become examples.</summary>
+    public int PolicyProblems { get; init; } = 1200;
+    /// <summary>Policy samples per training problem.</summary>
+    public int SamplesPerProblem { get; init; } = 4;
+    /// <summary>Sampling temperature for the policy's examples (above the evaluation temperature, for more mistakes).</summary>
+    public double SamplingTemperature { get; init; } = 1.0;
+    /// <summary>Model width.</summary>
+    public int HiddenSize { get; init; } = 96;
+    /// <summary>Transformer blocks.</summary>
+    public int Layers { get; init; } = 3;
+    /// <summary>Attention heads.</summary>
+    public int Heads { get; init; } = 4;
+    /// <summary>Key/value heads.</summary>
+    public int KeyValueHeads { get; init; } = 2;
+    /// <summary>SwiGLU width.</summary>
+    public int IntermediateSize { get; init; } = 288;
+    /// <summary>Context length.</summary>
+    public int ContextLength { get; init; } = 256;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        static void Positive(double value, string name)
+        {
+            if (!(value > 0)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+        }
+        Positive(Steps, nameof(Steps));
+        Positive(BatchSize, nameof(BatchSize));
+        Positive(LearningRate, nameof(LearningRate));
+        Positive(PolicyProblems, nameof(PolicyProblems));
+        Positive(SamplesPerProblem, nameof(SamplesPerProblem));
+        Positive(HiddenSize, nameof(HiddenSize));
+        Positive(Layers, nameof(Layers));
+        Positive(Heads, nameof(Heads));
+        Positive(KeyValueHeads, nameof(KeyValueHeads));
+        Positive(IntermediateSize, nameof(IntermediateSize));
+        Positive(ContextLength, nameof(ContextLength));
+        if (SamplingTemperature < 0) throw new ArgumentOutOfRangeException(nameof(SamplingTemperature), SamplingTemperature, "SamplingTemperature must be >= 0.");
+    }
+}

@@ -1,0 +1,9 @@
+using TestTimeScaling.Torch.Models;
+
+namespace TestTimeScaling.Training;
+
+/// <summary>A trained model and its loss curve.</summary>
+/// <param name="Model">The trained model (owned by the caller: dispose it).</param>
+/// <param name="Losses">Loss at every step.</param>
+/// <param name="Elapsed">Training time.</param>
+public sealed record TrainingResult(LlamaDecoder Model, IReadOnlyList<double> Losses, TimeSpan Elapsed);
