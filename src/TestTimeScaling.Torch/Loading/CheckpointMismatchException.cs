@@ -1,0 +1,18 @@
+namespace TestTimeScaling.Torch.Loading;
+
+/// <summary>A checkpoint does not fit the architecture its config describes: a tensor is missing or has the wrong shape.</summary>
+public sealed class CheckpointMismatchException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public CheckpointMismatchException(string message, string tensorName, string source) : base(message)
+    {
+        TensorName = tensorName;
+        Checkpoint = source;
+    }
+
+    /// <summary>The tensor at fault (Hugging Face name).</summary>
+    public string TensorName { get; }
+
+    /// <summary>The model directory or file.</summary>
+    public string Checkpoint { get; }
+}
