@@ -7,9 +7,10 @@ internal static class ParallelDraw
     /// Draws up to <paramref name="n"/> fresh solutions (one sample each) and records them as candidates.
     /// Returns fewer when the budget cannot pay for n: rows are cut first, so every sample keeps the full
     /// MaxNewTokens; only when not even one full-length sample fits is a single shorter one drawn.
-    /// The step delimiter is cleared: these strategies want whole solutions.
+    /// The step delimiter is cleared: these strategies want whole solutions. <paramref name="prompt"/> replaces
+    /// the problem's prompt (refinement asks with a revision prompt).
     /// </summary>
-    public static async Task<IReadOnlyList<Candidate>> DrawAsync(SearchRun run, int n, int? stopAfterFinished = null)
+    public static async Task<IReadOnlyList<Candidate>> DrawAsync(SearchRun run, int n, int? stopAfterFinished = null, string? prompt = null)
     {
         var options = run.Sampling with { StepDelimiter = null };
         int rows = Math.Min(n, Math.Min(run.SamplesLeft, run.RowsAffordable(options.MaxNewTokens)));
@@ -19,7 +20,7 @@ internal static class ParallelDraw
             options = options with { MaxNewTokens = (int)Math.Min(options.MaxNewTokens, run.TokensLeft) };
         }
         if (rows <= 0) return [];
-        var completions = await run.SampleAsync(run.Problem.Prompt, [""], rows, options, stopAfterFinished).ConfigureAwait(false);
+        var completions = await run.SampleAsync(prompt ?? run.Problem.Prompt, [""], rows, options, stopAfterFinished).ConfigureAwait(false);
         run.ChargeSamples(rows);
         return completions.Select(c => run.AddCandidate(c.Text, c.GeneratedTokens, c.FinishReason)).ToList();
     }
@@ -27,8 +28,7 @@ internal static class ParallelDraw
     /// <summary>Scores candidates with the verifier and stores each score on its candidate; returns the scored list.</summary>
     public static async Task<IReadOnlyList<Candidate>> ScoreAsync(SearchRun run, IVerifier verifier, IReadOnlyList<Candidate> candidates)
     {
-        int first = run.Candidates.IndexOf(candidates.FirstOrDefault()!);
-        var scores = await run.ScoreAsync(verifier, candidates.Select(c => c.Text).ToList(), Math.Max(0, first)).ConfigureAwait(false);
+        var scores = await run.ScoreAsync(verifier, candidates.Select(c => c.Text).ToList()).ConfigureAwait(false);
         var scored = new List<Candidate>(candidates.Count);
         for (int i = 0; i < candidates.Count; i++)
         {

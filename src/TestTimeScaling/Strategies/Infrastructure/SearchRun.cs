@@ -15,6 +15,7 @@ namespace TestTimeScaling.Strategies;
 internal sealed class SearchRun
 {
     private long _calls;
+    private int _scored;
 
     private SearchRun(string strategy, Problem problem, SearchContext context, CancellationToken cancellationToken)
     {
@@ -160,12 +161,14 @@ internal sealed class SearchRun
 
     /// <summary>
     /// Scores <paramref name="solutions"/>; a throwing or contract-breaking verifier becomes a <see cref="VerifierException"/>
-    /// naming <paramref name="firstIndex"/>. Verifier calls are counted in the usage.
+    /// naming the index of the first solution in the order this run scored them. Verifier calls are counted in the usage.
     /// </summary>
-    public async Task<IReadOnlyList<VerifierScore>> ScoreAsync(IVerifier verifier, IReadOnlyList<string> solutions, int firstIndex)
+    public async Task<IReadOnlyList<VerifierScore>> ScoreAsync(IVerifier verifier, IReadOnlyList<string> solutions)
     {
         if (solutions.Count == 0) return [];
         CancellationToken.ThrowIfCancellationRequested();
+        int firstIndex = _scored;
+        _scored += solutions.Count;
         Usage += new Usage { VerifierCalls = solutions.Count };
         IReadOnlyList<VerifierScore> scores;
         try
