@@ -9,10 +9,12 @@ public sealed class CountingSampler(ISampler inner) : ISampler
     public int Calls => _requests.Count;
     public long Rows { get; private set; }
     public long GeneratedTokens { get; private set; }
-    public long WorstCaseTokens { get; private set; }
+    /// <summary>Per call: tokens generated before it plus its worst case (rows x MaxNewTokens); a budget must cover the largest.</summary>
+    public long PeakCommittedTokens { get; private set; }
     /// <summary>Completed solutions returned: rows that did not pause at a step boundary and were not abandoned.</summary>
     public long FinishedRows { get; private set; }
     public Action<int>? BeforeCall { get; set; }
+    public Action<int>? AfterCall { get; set; }
 
     public SamplerCapabilities Capabilities => inner.Capabilities;
 
@@ -23,10 +25,11 @@ public sealed class CountingSampler(ISampler inner) : ISampler
         BeforeCall?.Invoke(_requests.Count);
         _requests.Add(request);
         Rows += request.RowCount;
-        WorstCaseTokens += (long)request.RowCount * request.Options.MaxNewTokens;
+        PeakCommittedTokens = Math.Max(PeakCommittedTokens, GeneratedTokens + (long)request.RowCount * request.Options.MaxNewTokens);
         var result = await inner.SampleAsync(request, cancellationToken);
         GeneratedTokens += result.Completions.Sum(c => c.GeneratedTokens);
         FinishedRows += result.Completions.Count(c => c.FinishReason is FinishReason.Stop or FinishReason.Length);
+        AfterCall?.Invoke(_requests.Count - 1);
         return result;
     }
 }

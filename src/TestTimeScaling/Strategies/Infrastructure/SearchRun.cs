@@ -141,6 +141,8 @@ internal sealed class SearchRun
             foreach (var c in completions)
                 if (c is not null && c.PrefixIndex >= 0 && c.PrefixIndex < count)
                     all.Add(c with { PrefixIndex = c.PrefixIndex + first });
+            // A call that returns after cancellation (a sampler may finish its batch) is paid for but not used.
+            CancellationToken.ThrowIfCancellationRequested();
         }
         Trace.Add("sample", $"{prefixes.Count} prefix(es) x {n}: {all.Count} completion(s).", Figures(Usage));
         return all;

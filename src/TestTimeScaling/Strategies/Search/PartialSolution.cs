@@ -51,12 +51,9 @@ internal static class StepExpansion
     public static Dictionary<string, double> RoundFigures(int depth, int rows, IEnumerable<PartialSolution> kept)
     {
         var list = kept.ToList();
-        return new Dictionary<string, double>
-        {
-            ["depth"] = depth,
-            ["rows"] = rows,
-            ["kept"] = list.Count,
-            ["bestScore"] = list.Count > 0 ? list.Max(p => p.Value) : double.NaN,
-        };
+        var figures = new Dictionary<string, double> { ["depth"] = depth, ["rows"] = rows, ["kept"] = list.Count };
+        // JSON has no infinities: unscored or empty sets leave the best score out.
+        if (list.Count > 0 && double.IsFinite(list.Max(p => p.Value))) figures["bestScore"] = list.Max(p => p.Value);
+        return figures;
     }
 }

@@ -175,7 +175,7 @@ public sealed class ParticleFiltering : ISearchStrategy
                 weights = Weights(particles.Select(p => p.Value).ToList());
                 double ess = 1.0 / weights.Sum(w => w * w);
                 run.Trace.Add("weigh", $"Depth {depth + 1}: effective sample size {ess:F2} of {particles.Count}.",
-                    new Dictionary<string, double> { ["depth"] = depth + 1, ["ess"] = ess, ["finished"] = particles.Count(p => p.Finished), ["bestScore"] = particles.Max(p => p.Value) });
+                    StepExpansion.RoundFigures(depth + 1, children.Count, particles).Append(new("ess", ess)).ToDictionary());
                 if (particles.All(p => p.Finished)) break;
                 var picks = Resample(weights, particles.Count, Resampling, random);
                 particles = picks.Select(j => particles[j]).ToList();
