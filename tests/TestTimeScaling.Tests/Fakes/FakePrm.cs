@@ -3,9 +3,10 @@ using System.Globalization;
 namespace TestTimeScaling.Tests.Fakes;
 
 /// <summary>
-/// A fake process reward model for <see cref="FakeArithmetic"/>: a step scores <see cref="Good"/> when it
-/// starts from the previous value and its arithmetic is right, else <see cref="Bad"/>; an answer line scores
-/// Good when it equals the last value. Optional deterministic noise. Value = the minimum step score.
+/// A fake process reward model for <see cref="FakeArithmetic"/>. Like a PRM trained on roll-outs, a step's
+/// score says whether the solution so far can still be right: <see cref="Good"/> while every step (the right
+/// operation, from the previous value, computed correctly) and the answer line are right, <see cref="Bad"/> from
+/// the first wrong one on. Optional deterministic noise. Value = the minimum step score.
 /// Can be told to throw.
 /// </summary>
 public sealed class FakePrm(double noise = 0.0) : IVerifier
@@ -34,6 +35,7 @@ public sealed class FakePrm(double noise = 0.0) : IVerifier
         long value = problem.Start;
         var steps = new List<double>();
         int step = 0;
+        bool allOk = true;
         foreach (var raw in solution.Split('\n'))
         {
             var line = raw.Trim();
@@ -45,14 +47,16 @@ public sealed class FakePrm(double noise = 0.0) : IVerifier
                 long c = long.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture);
                 bool ok = a == value && step < problem.Ops.Count && m.Groups[2].Value[0] == problem.Ops[step].Op && b == problem.Ops[step].Operand
                           && FakeArithmetic.Apply(a, m.Groups[2].Value[0], b) == c;
-                steps.Add(Noisy(ok ? Good : Bad, solution, steps.Count));
+                allOk &= ok;
+                steps.Add(Noisy(allOk ? Good : Bad, solution, steps.Count));
                 value = c;
                 step++;
             }
             else if (line.StartsWith("A:", StringComparison.Ordinal))
             {
                 bool ok = long.TryParse(line[2..].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ans) && ans == value && step == problem.Ops.Count;
-                steps.Add(Noisy(ok ? Good : Bad, solution, steps.Count));
+                allOk &= ok;
+                steps.Add(Noisy(allOk ? Good : Bad, solution, steps.Count));
             }
         }
         return new VerifierScore(steps.Count == 0 ? 0.5 : steps.Min(), steps, steps.Any(x => x < 0.5) ? "A step is wrong." : null);

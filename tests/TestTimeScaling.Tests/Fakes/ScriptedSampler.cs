@@ -17,6 +17,9 @@ public sealed class ScriptedSampler(double stepErrorRate = 0.25, SamplerCapabili
 
     public double StepErrorRate { get; } = stepErrorRate;
 
+    /// <summary>Probability of writing a filler line "(checking)" after a step, so solutions differ in length.</summary>
+    public double Verbosity { get; init; }
+
     /// <summary>When set, every call returns zero completions (and zero usage).</summary>
     public bool ReturnNothing { get; set; }
 
@@ -98,6 +101,7 @@ public sealed class ScriptedSampler(double stepErrorRate = 0.25, SamplerCapabili
             long result = FakeArithmetic.Apply(value, op, operand);
             if (rng.NextDouble() < StepErrorRate) result += rng.Next(2) == 0 ? -rng.Next(1, 4) : rng.Next(1, 4);
             sb.Append(CultureInfo.InvariantCulture, $"{value} {op} {operand} = {result}\n");
+            if (Verbosity > 0 && rng.NextDouble() < Verbosity) sb.Append("(checking)\n");
             value = result;
         }
         sb.Append(CultureInfo.InvariantCulture, $"A: {value}");

@@ -10,8 +10,8 @@ namespace TestTimeScaling.Strategies;
 /// <para>Each run gets its own seed derived from <see cref="SamplingOptions.Seed"/> and its index, so runs differ
 /// but the whole is reproducible. Budget: runs are sequential; run i gets an equal share of what is left
 /// (MaxSamples / runs each, and the remaining tokens divided by the runs left), so the inner strategies'
-/// own checks keep the total within the budget. When a share would be zero, fewer runs are made and the
-/// outcome is <see cref="SearchOutcome.BudgetExhausted"/>. Samples charged are the inner runs' sample shares.</para>
+/// own checks keep the total within the budget. When MaxSamples is below the number of runs, or a token share
+/// would be zero, fewer runs are made and the outcome is <see cref="SearchOutcome.BudgetExhausted"/>. Samples charged are the inner runs' sample shares.</para>
 /// <para>The vote is a majority over the runs' answers, or with <see cref="Weighted"/> a sum of the chosen
 /// candidates' verifier scores; ties go to the earlier run. Candidates are each run's chosen candidate; the
 /// usage is the sum over runs; the trace nests each run's trace. If a run is cancelled, the result is
@@ -49,12 +49,14 @@ public sealed class VoteOver : ISearchStrategy
         SearchRun.ExecuteAsync(Name, problem, context, cancellationToken, async run =>
         {
             var budget = context.Budget;
-            int? samplesPerRun = budget.MaxSamples / Runs;
+            // Fewer runs than asked when the sample budget cannot give each run one sample.
+            int runs = Math.Min(Runs, budget.MaxSamples ?? Runs);
+            int? samplesPerRun = budget.MaxSamples / runs;
             var chosen = new List<Candidate>();
-            bool cut = false;
-            for (int i = 0; i < Runs; i++)
+            bool cut = runs < Runs;
+            for (int i = 0; i < runs; i++)
             {
-                long? tokens = budget.MaxGeneratedTokens is null ? null : run.TokensLeft / (Runs - i);
+                long? tokens = budget.MaxGeneratedTokens is null ? null : run.TokensLeft / (runs - i);
                 if (samplesPerRun is 0 || tokens is 0) { cut = true; break; }
                 var share = new Budget(samplesPerRun, tokens);
                 var sampling = context.Sampling.Seed is { } seed ? context.Sampling with { Seed = Seeds.Derive(seed, 1_000_000 + i) } : context.Sampling;
