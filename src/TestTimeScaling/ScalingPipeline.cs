@@ -1,0 +1,37 @@
+using TestTimeScaling.Strategies;
+
+namespace TestTimeScaling;
+
+/// <summary>A strategy bound to its context: what the fluent builder returns, ready to solve problems.</summary>
+/// <param name="Strategy">The strategy to run.</param>
+/// <param name="Context">The sampler, verifier, extractor, budget and sampling settings it runs with.</param>
+public sealed record ScalingPipeline(ISearchStrategy Strategy, SearchContext Context)
+{
+    /// <summary>Solves a problem given as its prompt.</summary>
+    public Task<SearchResult> SolveAsync(string prompt, CancellationToken cancellationToken = default) =>
+        SolveAsync(new Problem(prompt), cancellationToken);
+
+    /// <summary>Solves a problem.</summary>
+    public Task<SearchResult> SolveAsync(Problem problem, CancellationToken cancellationToken = default) =>
+        Strategy.SolveAsync(problem, Context, cancellationToken);
+
+    /// <summary>
+    /// Runs this pipeline's strategy <paramref name="runs"/> times and votes over the answers (<see cref="VoteOver"/>);
+    /// the budget is multiplied by <paramref name="runs"/>, so each run keeps the budget it had.
+    /// </summary>
+    public ScalingPipeline VotedOver(int runs, bool weighted = false)
+    {
+        var strategy = new VoteOver(Strategy, runs, weighted);
+        var b = Context.Budget;
+        var budget = new Budget(b.MaxSamples * runs, b.MaxGeneratedTokens * runs);
+        return new ScalingPipeline(strategy, Context with { Budget = budget });
+    }
+
+    /// <summary>The same strategy with another budget.</summary>
+    public ScalingPipeline WithBudget(Budget budget)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        budget.Validate();
+        return this with { Context = Context with { Budget = budget } };
+    }
+}

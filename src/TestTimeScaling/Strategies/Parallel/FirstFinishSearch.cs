@@ -1,0 +1,51 @@
+namespace TestTimeScaling.Strategies;
+
+/// <summary>
+/// First Finish Search: launch N samples together and keep the first to finish; the others are abandoned.
+/// </summary>
+/// <remarks>
+/// <para>Agarwal et al., "First Finish Search: Efficient Test-Time Scaling in Large Language Models" (2025):
+/// for reasoning models, shorter traces are more often correct, so the first sample to finish is a good pick
+/// and stopping the rest saves most of their tokens.</para>
+/// <para>The call asks the sampler to return once one row has finished (<see cref="SampleRequest.StopAfterFinished"/> = 1);
+/// abandoned rows are charged only what they generated, which is what the sampler's usage reports.
+/// Among the rows that finished in the same decode step, one that stopped on its own beats one cut at
+/// MaxNewTokens, then the shortest, then the earliest; one without an answer is passed over for one with.</para>
+/// <para>Fallback: when the sampler's capabilities say it cannot stop early, all N run to the end (and are all
+/// charged) and the shortest finished one is chosen; the trace records the fallback.</para>
+/// <para>Budget: all N launched rows are charged as samples; N is also capped by the sampler's MaxRowsPerRequest,
+/// since the race only means something within one batch.</para>
+/// </remarks>
+public sealed class FirstFinishSearch : ISearchStrategy
+{
+    /// <summary>Creates the strategy.</summary>
+    /// <param name="n">Samples launched together; positive.</param>
+    public FirstFinishSearch(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        N = n;
+    }
+
+    /// <summary>Samples launched together.</summary>
+    public int N { get; }
+
+    /// <inheritdoc />
+    public string Name => "first-finish";
+
+    /// <inheritdoc />
+    public Task<SearchResult> SolveAsync(Problem problem, SearchContext context, CancellationToken cancellationToken = default) =>
+        SearchRun.ExecuteAsync(Name, problem, context, cancellationToken, async run =>
+        {
+            bool early = run.Sampler.Capabilities.StopAfterFinished;
+            if (!early) run.Trace.Add("fallback", "The sampler cannot stop after the first finisher: every sample runs to the end and the shortest is kept.");
+            int n = Math.Min(N, Math.Max(1, run.Sampler.Capabilities.MaxRowsPerRequest));
+            var drawn = await ParallelDraw.DrawAsync(run, n, early ? 1 : null).ConfigureAwait(false);
+            var finished = drawn.Where(c => c.FinishReason != FinishReason.Abandoned)
+                .OrderBy(c => c.FinishReason == FinishReason.Stop ? 0 : 1)
+                .ThenBy(c => c.GeneratedTokens)
+                .ToList();
+            var chosen = finished.FirstOrDefault(c => c.Answer is not null);
+            run.Trace.Add("select", $"{finished.Count} of {drawn.Count} finished; kept one of {chosen?.GeneratedTokens ?? 0} tokens.");
+            return run.Result(SearchRun.OutcomeFor(drawn.Count < n), chosen);
+        });
+}
