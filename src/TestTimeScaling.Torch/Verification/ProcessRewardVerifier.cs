@@ -72,7 +72,7 @@ public sealed class ProcessRewardVerifier : IVerifier
             var chunk = encoded.Skip(start).Take(_options.BatchSize).ToList();
             var stepScores = ScoreBatch(chunk);
             for (int i = 0; i < chunk.Count; i++)
-                scores[start + i] = new VerifierScore(_options.Aggregation.Aggregate(stepScores[i]), stepScores[i]);
+                scores[start + i] = new VerifierScore(stepScores[i].Aggregate(_options.Aggregation), stepScores[i]);
         }
         return scores;
     }

@@ -18,4 +18,16 @@ public sealed record VoteResult(string? Winner, IReadOnlyList<AnswerTally> Talli
     /// </summary>
     /// <remarks>Abstentions count in the denominator because a sample that produced no answer is evidence the problem is hard.</remarks>
     public double Agreement => WinnerTally is { } w && SampleCount > 0 ? (double)w.Count / SampleCount : 0.0;
+
+    /// <summary>The winner's summed score (its vote count in a plain majority vote); 0 when nothing was voted.</summary>
+    public double WinnerScore => WinnerTally?.Score ?? 0.0;
+
+    /// <summary>Summed score over every answer that voted.</summary>
+    public double TotalScore => Tallies.Sum(t => t.Score);
+
+    /// <summary>The best score among the other answers; 0 when there is none.</summary>
+    public double RunnerUpScore => Tallies.Where(t => t.Answer != Winner).Select(t => t.Score).DefaultIfEmpty(0).Max();
+
+    /// <summary>Each answer's summed score, for traces and reports.</summary>
+    public IReadOnlyDictionary<string, double> ScoresByAnswer() => Tallies.ToDictionary(t => t.Answer, t => t.Score, StringComparer.Ordinal);
 }

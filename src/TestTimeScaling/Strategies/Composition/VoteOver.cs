@@ -1,3 +1,4 @@
+using TestTimeScaling.Metrics;
 namespace TestTimeScaling.Strategies;
 
 /// <summary>
@@ -71,10 +72,10 @@ public sealed class VoteOver : ISearchStrategy
                 run.Candidates.Add(pick);
             }
             var vote = Weighted
-                ? AnswerVote.Weighted(chosen.Select(c => (c.Answer, c.Score?.Value ?? 0.0)))
-                : AnswerVote.Majority(chosen.Select(c => c.Answer));
-            run.Trace.Add("vote", $"{chosen.Count} run(s) answered; winner {vote.Answer ?? "(none)"} with {vote.Weight:G4} of {vote.TotalWeight:G4}.",
-                vote.Tally.ToDictionary(t => t.Key, t => t.Value));
-            return run.Result(SearchRun.OutcomeFor(cut), chosen.FirstOrDefault(c => vote.Answer is not null && c.Answer == vote.Answer));
+                ? WeightedVote.Select(chosen.Select(c => (c.Answer, c.Score?.Value ?? 0.0)))
+                : MajorityVote.Select(chosen.Select(c => c.Answer));
+            run.Trace.Add("vote", $"{chosen.Count} run(s) answered; winner {vote.Winner ?? "(none)"} with {vote.WinnerScore:G4} of {vote.TotalScore:G4}.",
+                vote.ScoresByAnswer());
+            return run.Result(SearchRun.OutcomeFor(cut), chosen.FirstOrDefault(c => vote.Winner is not null && c.Answer == vote.Winner));
         });
 }

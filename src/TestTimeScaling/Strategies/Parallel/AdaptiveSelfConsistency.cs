@@ -1,3 +1,4 @@
+using TestTimeScaling.Metrics;
 namespace TestTimeScaling.Strategies;
 
 /// <summary>
@@ -71,7 +72,7 @@ public sealed class AdaptiveSelfConsistency : ISearchStrategy
         {
             var drawn = new List<Candidate>();
             bool budgetCut = false;
-            VoteResult vote = AnswerVote.Majority([]);
+            VoteResult vote = MajorityVote.Select([]);
             while (drawn.Count < MaxSamples)
             {
                 int want = Math.Min(BatchSize, MaxSamples - drawn.Count);
@@ -79,14 +80,14 @@ public sealed class AdaptiveSelfConsistency : ISearchStrategy
                 drawn.AddRange(batch);
                 // No progress (budget spent, or a sampler that returns nothing) ends the loop.
                 if (batch.Count < want) { budgetCut = true; break; }
-                vote = AnswerVote.Majority(drawn.Select(c => c.Answer));
-                double p = LeaderProbability((int)vote.Weight, (int)vote.RunnerUpWeight);
-                run.Trace.Add("vote", $"{drawn.Count} samples: leader {vote.Answer ?? "(none)"} with {vote.Weight}, P(majority) = {p:F3}.",
-                    new Dictionary<string, double> { ["samples"] = drawn.Count, ["leaderVotes"] = vote.Weight, ["probability"] = p });
-                if (drawn.Count >= MinSamples && vote.Answer is not null && p >= Confidence) break;
+                vote = MajorityVote.Select(drawn.Select(c => c.Answer));
+                double p = LeaderProbability((int)vote.WinnerScore, (int)vote.RunnerUpScore);
+                run.Trace.Add("vote", $"{drawn.Count} samples: leader {vote.Winner ?? "(none)"} with {vote.WinnerScore}, P(majority) = {p:F3}.",
+                    new Dictionary<string, double> { ["samples"] = drawn.Count, ["leaderVotes"] = vote.WinnerScore, ["probability"] = p });
+                if (drawn.Count >= MinSamples && vote.Winner is not null && p >= Confidence) break;
             }
-            vote = AnswerVote.Majority(drawn.Select(c => c.Answer));
-            var chosen = drawn.FirstOrDefault(c => vote.Answer is not null && c.Answer == vote.Answer);
+            vote = MajorityVote.Select(drawn.Select(c => c.Answer));
+            var chosen = drawn.FirstOrDefault(c => vote.Winner is not null && c.Answer == vote.Winner);
             return run.Result(SearchRun.OutcomeFor(budgetCut), chosen);
         });
 }

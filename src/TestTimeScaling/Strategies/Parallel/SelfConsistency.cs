@@ -1,3 +1,4 @@
+using TestTimeScaling.Metrics;
 namespace TestTimeScaling.Strategies;
 
 /// <summary>
@@ -34,9 +35,9 @@ public sealed class SelfConsistency : ISearchStrategy
         SearchRun.ExecuteAsync(Name, problem, context, cancellationToken, async run =>
         {
             var drawn = await ParallelDraw.DrawAsync(run, N).ConfigureAwait(false);
-            var vote = AnswerVote.Majority(drawn.Select(c => c.Answer));
-            run.Trace.Add("vote", $"Majority: {vote.Answer ?? "(none)"} with {vote.Weight} of {vote.TotalWeight} votes.",
-                vote.Tally.ToDictionary(t => t.Key, t => t.Value));
-            return run.Result(SearchRun.OutcomeFor(drawn.Count < N), drawn.FirstOrDefault(c => c.Answer == vote.Answer && vote.Answer is not null));
+            var vote = MajorityVote.Select(drawn.Select(c => c.Answer));
+            run.Trace.Add("vote", $"Majority: {vote.Winner ?? "(none)"} with {vote.WinnerScore} of {vote.TotalScore} votes.",
+                vote.ScoresByAnswer());
+            return run.Result(SearchRun.OutcomeFor(drawn.Count < N), drawn.FirstOrDefault(c => c.Answer == vote.Winner && vote.Winner is not null));
         });
 }

@@ -1,3 +1,4 @@
+using TestTimeScaling.Metrics;
 using TestTimeScaling.Verifiers;
 
 namespace TestTimeScaling.Strategies;
@@ -42,10 +43,10 @@ public sealed class WeightedBestOfN : ISearchStrategy
             var verifier = ProcessScoreAggregator.Wrap(run.RequireVerifier("to weight the votes"), Aggregation);
             var drawn = await ParallelDraw.DrawAsync(run, N).ConfigureAwait(false);
             var scored = await ParallelDraw.ScoreAsync(run, verifier, drawn).ConfigureAwait(false);
-            var vote = AnswerVote.Weighted(scored.Select(c => (c.Answer, Selection.ScoreOf(c))));
-            run.Trace.Add("vote", $"Weighted vote: {vote.Answer ?? "(none)"} with {vote.Weight:G4} of {vote.TotalWeight:G4}.",
-                vote.Tally.ToDictionary(t => t.Key, t => t.Value));
-            var chosen = Selection.Best(scored.Where(c => c.Answer == vote.Answer), Selection.ScoreOf);
+            var vote = WeightedVote.Select(scored.Select(c => (c.Answer, Selection.ScoreOf(c))));
+            run.Trace.Add("vote", $"Weighted vote: {vote.Winner ?? "(none)"} with {vote.WinnerScore:G4} of {vote.TotalScore:G4}.",
+                vote.ScoresByAnswer());
+            var chosen = Selection.Best(scored.Where(c => c.Answer == vote.Winner), Selection.ScoreOf);
             return run.Result(SearchRun.OutcomeFor(drawn.Count < N), chosen);
         });
 }

@@ -1,3 +1,4 @@
+using TestTimeScaling.Metrics;
 using TestTimeScaling.Verifiers;
 
 namespace TestTimeScaling.Strategies;
@@ -191,8 +192,8 @@ public sealed class ParticleFiltering : ISearchStrategy
             Candidate? chosen;
             if (Selection == ParticleSelection.WeightedVote)
             {
-                var vote = AnswerVote.Weighted(candidates.Select((c, i) => (c.Answer, distinct[i].Weight)));
-                chosen = Strategies.Selection.Best(candidates.Where(c => c.Answer == vote.Answer), Strategies.Selection.ScoreOf);
+                var vote = WeightedVote.Select(candidates.Select((c, i) => (c.Answer, distinct[i].Weight)));
+                chosen = Strategies.Selection.Best(candidates.Where(c => c.Answer == vote.Winner), Strategies.Selection.ScoreOf);
             }
             else chosen = Strategies.Selection.Best(candidates, Strategies.Selection.ScoreOf);
             return run.Result(SearchRun.OutcomeFor(cut), chosen);

@@ -1,0 +1,62 @@
+using TestTimeScaling.Torch.Generation;
+using TestTimeScaling.Torch.Loading;
+using TestTimeScaling.Torch.Models;
+using TestTimeScaling.Torch.Verification;
+
+namespace TestTimeScaling.Torch;
+
+/// <summary>
+/// A Hugging Face model directory loaded for use: the decoder and its tokenizer. The entry point for
+/// applications: load a policy and make a sampler, or load a reward model and make a verifier.
+/// </summary>
+/// <example>
+/// <code>
+/// using var policy = LanguageModel.Load("models/arithmetic-policy");
+/// using var engine = policy.CreateSampler();
+/// var result = await engine.SampleAsync(new SampleRequest { Prompt = "Q: 7 +5 *3\n", N = 8 });
+/// </code>
+/// </example>
+public sealed class LanguageModel : IDisposable
+{
+    private LanguageModel(string directory, LlamaDecoder decoder, HfTokenizer tokenizer)
+    {
+        Directory = directory;
+        Decoder = decoder;
+        Tokenizer = tokenizer;
+    }
+
+    /// <summary>Where it was loaded from.</summary>
+    public string Directory { get; }
+
+    /// <summary>The network.</summary>
+    public LlamaDecoder Decoder { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public HfTokenizer Tokenizer { get; }
+
+    /// <summary>The architecture.</summary>
+    public ModelConfig Config => Decoder.Config;
+
+    /// <summary>Loads config.json, the safetensors weights and tokenizer.json of a model directory.</summary>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="FileNotFoundException">A required file is missing (the message names it).</exception>
+    /// <exception cref="NotSupportedException">Unknown model type or tokenizer type.</exception>
+    /// <exception cref="CheckpointMismatchException">A tensor is missing or has the wrong shape.</exception>
+    /// <exception cref="InvalidDataException">A file is corrupt.</exception>
+    public static LanguageModel Load(string directory, ModelLoadOptions? options = null)
+    {
+        ModelDirectory.Validate(directory);
+        var tokenizer = HfTokenizer.Load(directory);
+        var decoder = DecoderCheckpoint.Load(directory, options);
+        return new LanguageModel(directory, decoder, tokenizer);
+    }
+
+    /// <summary>A sampler over this model (it must have a language-model head).</summary>
+    public GenerationEngine CreateSampler(GenerationEngineOptions? options = null) => new(Decoder, Tokenizer, options);
+
+    /// <summary>A process verifier over this model (it must have a token-classification head).</summary>
+    public ProcessRewardVerifier CreateProcessVerifier(ProcessRewardOptions? options = null) => new(Decoder, Tokenizer, options);
+
+    /// <summary>Frees the model's tensors.</summary>
+    public void Dispose() => Decoder.Dispose();
+}
