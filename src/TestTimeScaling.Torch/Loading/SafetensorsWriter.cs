@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch.Loading;

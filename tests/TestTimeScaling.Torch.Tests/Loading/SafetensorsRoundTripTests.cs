@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using TestTimeScaling.Torch.Loading;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch.Tests.Loading;
