@@ -9,6 +9,9 @@ public interface ITextTokenizer
     /// <summary>Text of <paramref name="ids"/>.</summary>
     string Decode(IEnumerable<int> ids);
 
+    /// <summary>Whether the model expects <see cref="BosTokenId"/> at the start of every text.</summary>
+    bool AddBosToken { get; }
+
     /// <summary>Beginning-of-sequence token, if the model uses one.</summary>
     int? BosTokenId { get; }
 

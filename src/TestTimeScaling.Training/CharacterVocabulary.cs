@@ -37,6 +37,9 @@ public sealed class CharacterVocabulary : ITextTokenizer
     public int PadTokenId => 0;
 
     /// <inheritdoc />
+    public bool AddBosToken => true;
+
+    /// <inheritdoc />
     public int? BosTokenId => 1;
 
     /// <summary>Id of the end-of-sequence token.</summary>

@@ -47,6 +47,6 @@ public static class EmbeddedModels
         var vocab = vocabulary.Tokens.Select((token, id) => (token, id))
             .ToDictionary(x => x.id < 3 ? x.token : ByteLevelAlphabet.Encode(x.token), x => x.id);
         HfTokenizer.WriteByteLevelBpe(directory, vocab, [], [CharacterVocabulary.Pad, CharacterVocabulary.Bos, CharacterVocabulary.Eos],
-            bos: CharacterVocabulary.Bos, eos: CharacterVocabulary.Eos, pad: CharacterVocabulary.Pad);
+            bos: CharacterVocabulary.Bos, eos: CharacterVocabulary.Eos, pad: CharacterVocabulary.Pad, addBosToken: true);
     }
 }

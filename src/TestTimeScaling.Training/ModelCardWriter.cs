@@ -41,7 +41,7 @@ public sealed class ModelCardWriter(
         $"""
         # arithmetic-policy
 
-        A {policyOptions.Layers}-layer Llama (`LlamaForCausalLM`, width {policyOptions.HiddenSize}, {policyOptions.Heads} heads / {policyOptions.KeyValueHeads} key-value heads, SwiGLU {policyOptions.IntermediateSize}, tied embeddings, {policyRun.Model.parameters().Sum(p => p.numel()):N0} parameters, float32) that solves the repository's multi-step arithmetic task one step per line, ending with `A: <answer>`. It is imperfect on purpose: test-time scaling needs room to help.
+        A {policyOptions.Layers}-layer Llama (`LlamaForCausalLM`, width {policyOptions.HiddenSize}, {policyOptions.Heads} heads / {policyOptions.KeyValueHeads} key-value heads, SwiGLU {policyOptions.IntermediateSize}, tied embeddings, {policyRun.ParameterCount:N0} parameters, float32) that solves the repository's multi-step arithmetic task one step per line, ending with `A: <answer>`. It is imperfect on purpose: test-time scaling needs room to help.
 
         - Training: {policyOptions.Steps} AdamW steps of {policyOptions.BatchSize} fresh problems (levels {policyOptions.MinLevel}-{policyOptions.MaxLevel}), learning rate {policyOptions.LearningRate} with {policyOptions.WarmupSteps} warm-up steps and cosine decay, loss on the solution tokens only; {policyRun.Elapsed:mm\:ss}; final loss {policyRun.Losses.TakeLast(50).Average().ToString("F4", CultureInfo.InvariantCulture)} (mean of the last 50 steps).
 
@@ -53,7 +53,7 @@ public sealed class ModelCardWriter(
         $"""
         # arithmetic-prm
 
-        A process reward model: a {prmOptions.Layers}-layer Llama with a one-label `score` head (`LlamaForTokenClassification`, width {prmOptions.HiddenSize}, {prmRun.Model.parameters().Sum(p => p.numel()):N0} parameters). It reads `<s>` + problem + solution and gives, at the last token of each step (the `\n`), sigmoid(score) = the probability that the step and every step before it are right.
+        A process reward model: a {prmOptions.Layers}-layer Llama with a one-label `score` head (`LlamaForTokenClassification`, width {prmOptions.HiddenSize}, {prmRun.ParameterCount:N0} parameters). It reads `<s>` + problem + solution and gives, at the last token of each step (the `\n`), sigmoid(score) = the probability that the step and every step before it are right.
 
         - Data: {prmExamples.Count} labeled solutions ({prmExamples.Count(e => e.Source == "policy")} sampled from the policy at temperature {prmOptions.SamplingTemperature.ToString(CultureInfo.InvariantCulture)} on {prmOptions.PolicyProblems} training problems, {prmExamples.Count(e => e.Source == "gold")} gold, {prmExamples.Count(e => e.Source == "injected")} gold with one injected error), {prmExamples.Sum(e => e.Labels.Count)} steps of which {prmExamples.Sum(e => e.Labels.Count(l => !l))} wrong; labels from `StepLabeler` (a step is right when its own result is right given the lines before it and every earlier step is right).
         - Training: {prmOptions.Steps} AdamW steps of {prmOptions.BatchSize} solutions, binary cross-entropy at step ends, learning rate {prmOptions.LearningRate}; {prmRun.Elapsed:mm\:ss}; final loss {prmRun.Losses.TakeLast(50).Average().ToString("F4", CultureInfo.InvariantCulture)}.

@@ -43,7 +43,7 @@ public static class PolicyTrainer
         var model = LlamaDecoder.Create(ConfigFor(options, vocabulary), options.Seed);
         model.train();
         var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
-        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.99, weight_decay: options.WeightDecay);
         var losses = new List<double>(options.Steps);
         double sinceReport = 0;
         int reported = 0;
@@ -52,7 +52,9 @@ public static class PolicyTrainer
             cancellationToken.ThrowIfCancellationRequested();
             double lr = schedule.At(step);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-            var problems = ProblemGenerator.GenerateMixed(options.BatchSize, unchecked((int)(options.Seed * 1_000_003 + step)), options.MinLevel, options.MaxLevel);
+            // One level per batch, cycling: similar lengths waste less compute on padding than mixed batches.
+            int level = options.MinLevel + step % (options.MaxLevel - options.MinLevel + 1);
+            var problems = ProblemGenerator.Generate(options.BatchSize, unchecked((int)(options.Seed * 1_000_003 + step)), level);
             double loss = Step(model, optimizer, problems, vocabulary);
             losses.Add(loss);
             sinceReport += loss;

@@ -5,13 +5,13 @@ namespace TestTimeScaling.Training;
 public sealed record PolicyTrainingOptions
 {
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 1500;
+    public int Steps { get; init; } = 3000;
     /// <summary>Problems per step.</summary>
     public int BatchSize { get; init; } = 48;
     /// <summary>Peak learning rate (AdamW).</summary>
-    public double LearningRate { get; init; } = 2e-3;
+    public double LearningRate { get; init; } = 3e-3;
     /// <summary>Linear warm-up steps.</summary>
-    public int WarmupSteps { get; init; } = 100;
+    public int WarmupSteps { get; init; } = 150;
     /// <summary>AdamW weight decay.</summary>
     public double WeightDecay { get; init; } = 0.05;
     /// <summary>Seed for the initial weights and the training problems.</summary>

@@ -45,7 +45,7 @@ public static class PrmTrainer
         var model = LlamaDecoder.Create(ConfigFor(options, vocabulary), options.Seed);
         model.train();
         var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
-        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.99, weight_decay: options.WeightDecay);
         var random = new SeededRandom(options.Seed);
         var losses = new List<double>(options.Steps);
         double sinceReport = 0;

@@ -212,7 +212,7 @@ public sealed class GenerationEngine : ISampler, IDisposable
     private (int[][] Contexts, int PromptLength) Tokenize(SampleRequest request)
     {
         var prompt = new List<int>();
-        if (_options.AddBosToken && _tokenizer.BosTokenId is { } bos) prompt.Add(bos);
+        if ((_options.AddBosToken ?? _tokenizer.AddBosToken) && _tokenizer.BosTokenId is { } bos) prompt.Add(bos);
         prompt.AddRange(_tokenizer.Encode(request.Prompt));
         if (prompt.Count == 0)
             throw new ArgumentException("The prompt encodes to no tokens and the tokenizer has no BOS token to start from.", nameof(request));

@@ -3,8 +3,8 @@ namespace TestTimeScaling.Torch.Generation;
 /// <summary>Settings of a <see cref="GenerationEngine"/>.</summary>
 public sealed record GenerationEngineOptions
 {
-    /// <summary>Prepend the tokenizer's BOS token to every prompt (when it has one).</summary>
-    public bool AddBosToken { get; init; } = true;
+    /// <summary>Prepend the tokenizer's BOS token to every prompt; null (the default) does what the tokenizer says (<c>add_bos_token</c>).</summary>
+    public bool? AddBosToken { get; init; }
 
     /// <summary>
     /// Keep the KV cache of the last call and reuse its rows for later calls whose token sequences

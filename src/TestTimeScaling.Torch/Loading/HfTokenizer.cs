@@ -16,7 +16,7 @@ namespace TestTimeScaling.Torch.Loading;
 /// Not implemented: added-token <c>lstrip</c>/<c>rstrip</c>/<c>single_word</c> flags, BPE dropout, and
 /// post-processors other than a BOS prefix (see <see cref="AddBosToken"/>).
 /// </remarks>
-public sealed class HfTokenizer
+public sealed class HfTokenizer : ITextTokenizer
 {
     private readonly BpeTokenizer _bpe;
     private readonly string _path;
@@ -139,6 +139,7 @@ public sealed class HfTokenizer
     /// <param name="eos">The end-of-sequence token, or null.</param>
     /// <param name="pad">The padding token, or null.</param>
     /// <param name="splitRegex">The pre-tokenizer split pattern; null for GPT-2's.</param>
+    /// <param name="addBosToken">Whether the model expects <paramref name="bos"/> at the start of every text (<c>add_bos_token</c>).</param>
     /// <exception cref="ArgumentException">The vocabulary, merges or tokens are inconsistent; the message says which entry.</exception>
     public static void WriteByteLevelBpe(
         string directory,
@@ -148,8 +149,9 @@ public sealed class HfTokenizer
         string? bos,
         string? eos,
         string? pad,
-        string? splitRegex = null)
-        => TokenizerJsonWriter.Write(directory, vocab, merges, specialTokens, bos, eos, pad, splitRegex);
+        string? splitRegex = null,
+        bool addBosToken = false)
+        => TokenizerJsonWriter.Write(directory, vocab, merges, specialTokens, bos, eos, pad, splitRegex, addBosToken);
 
     /// <summary>Encodes text to ids. Added tokens written in the text (such as "&lt;|endoftext|&gt;") become their ids; no BOS is added.</summary>
     /// <param name="text">The text.</param>
@@ -199,6 +201,10 @@ public sealed class HfTokenizer
     }
 
     /// <summary>The id of a token: an added token's text, or a vocabulary entry in byte-level symbols ("Ġthe"); null if unknown.</summary>
+    /// <summary>Text of <paramref name="ids"/> for generation output: special tokens are left out.</summary>
+    string ITextTokenizer.Decode(IEnumerable<int> ids) => Decode(ids, skipSpecialTokens: true);
+
+    /// <summary>The id of a token string (in byte-level symbols for vocabulary entries), or null.</summary>
     public int? TokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);

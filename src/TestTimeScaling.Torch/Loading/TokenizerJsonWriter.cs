@@ -27,7 +27,8 @@ internal static class TokenizerJsonWriter
         string? bos,
         string? eos,
         string? pad,
-        string? splitRegex)
+        string? splitRegex,
+        bool addBosToken = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         CheckVocab(vocab);
@@ -50,7 +51,7 @@ internal static class TokenizerJsonWriter
 
         Directory.CreateDirectory(directory);
         WriteJson(Path.Combine(directory, ModelDirectory.TokenizerFileName), json => WriteTokenizer(json, vocab, merges, added, splitRegex));
-        WriteJson(Path.Combine(directory, ModelDirectory.TokenizerConfigFileName), json => WriteConfig(json, added, bos, eos, pad));
+        WriteJson(Path.Combine(directory, ModelDirectory.TokenizerConfigFileName), json => WriteConfig(json, added, bos, eos, pad, addBosToken));
     }
 
     private static void CheckVocab(IReadOnlyDictionary<string, int> vocab)
@@ -203,10 +204,10 @@ internal static class TokenizerJsonWriter
         json.WriteEndObject();
     }
 
-    private static void WriteConfig(Utf8JsonWriter json, List<AddedToken> added, string? bos, string? eos, string? pad)
+    private static void WriteConfig(Utf8JsonWriter json, List<AddedToken> added, string? bos, string? eos, string? pad, bool addBosToken)
     {
         json.WriteStartObject();
-        json.WriteBoolean("add_bos_token", false);
+        json.WriteBoolean("add_bos_token", addBosToken);
         json.WriteBoolean("add_eos_token", false);
         json.WriteStartObject("added_tokens_decoder");
         foreach (AddedToken token in added.OrderBy(t => t.Id))

@@ -9,8 +9,8 @@ public sealed record ProcessRewardOptions
     /// <summary>How step scores become the outcome score.</summary>
     public StepAggregation Aggregation { get; init; } = StepAggregation.Last;
 
-    /// <summary>Prepend the tokenizer's BOS token, as in training.</summary>
-    public bool AddBosToken { get; init; } = true;
+    /// <summary>Prepend the tokenizer's BOS token; null (the default) does what the tokenizer says.</summary>
+    public bool? AddBosToken { get; init; }
 
     /// <summary>Solutions scored per forward pass.</summary>
     public int BatchSize { get; init; } = 64;

@@ -250,6 +250,7 @@ public class GenerationEngineTests : IDisposable
     {
         public IReadOnlyList<int> Encode(string text) => inner.Encode(text);
         public string Decode(IEnumerable<int> ids) => inner.Decode(ids);
+        public bool AddBosToken => inner.AddBosToken;
         public int? BosTokenId => inner.BosTokenId;
         public IReadOnlyList<int> EosTokenIds => [eos];
     }

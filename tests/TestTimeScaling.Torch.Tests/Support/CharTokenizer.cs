@@ -10,6 +10,7 @@ internal sealed class CharTokenizer(string alphabet) : ITextTokenizer
     public CharTokenizer() : this(DefaultAlphabet) { }
 
     public int VocabSize => alphabet.Length + 2;
+    public bool AddBosToken => true;
     public int? BosTokenId => 0;
     public IReadOnlyList<int> EosTokenIds => [1];
 
