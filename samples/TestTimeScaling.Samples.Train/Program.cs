@@ -1,6 +1,6 @@
 // Trains the embedded default models on the arithmetic task and writes them under models/:
 //   dotnet run -c Release --project samples/TestTimeScaling.Samples.Train -- [--out models] [--seed 1]
-//       [--policy-steps 1500] [--prm-steps 700] [--prm-problems 1200] [--eval-problems 500]
+//       [--policy-steps 1200] [--prm-steps 800] [--prm-problems 1200] [--eval-problems 500]
 // Every figure in the model cards comes from this run; the seed makes it reproducible.
 using System.Diagnostics;
 using System.Globalization;
@@ -40,7 +40,7 @@ Console.WriteLine($"Sampling the policy on {prmOptions.PolicyProblems} training 
 var examples = await PrmDataset.BuildAsync(sampler, prmOptions, new SyncProgress<int>(n => Console.WriteLine($"  {n} problems")));
 Console.WriteLine($"  {examples.Count} solutions, {examples.Sum(e => e.Labels.Count)} steps, {examples.Sum(e => e.Labels.Count(l => !l))} wrong steps");
 Console.WriteLine($"Training the process reward model ({prmOptions.Steps} steps)...");
-var prmRun = PrmTrainer.Train(examples, prmOptions, vocabulary, new SyncProgress<TrainingProgress>(Report));
+var prmRun = PrmTrainer.Train(examples, prmOptions, vocabulary, initializeFrom: policy.Decoder, progress: new SyncProgress<TrainingProgress>(Report));
 string prmDir = Path.Combine(outDir, EmbeddedModels.PrmFolder);
 EmbeddedModels.Save(prmRun.Model, vocabulary, prmDir);
 prmRun.Model.Dispose();

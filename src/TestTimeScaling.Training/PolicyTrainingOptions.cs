@@ -5,7 +5,7 @@ namespace TestTimeScaling.Training;
 public sealed record PolicyTrainingOptions
 {
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 3000;
+    public int Steps { get; init; } = 1200;
     /// <summary>Problems per step.</summary>
     public int BatchSize { get; init; } = 48;
     /// <summary>Peak learning rate (AdamW).</summary>

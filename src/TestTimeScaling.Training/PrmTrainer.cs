@@ -34,15 +34,26 @@ public static class PrmTrainer
         NumLabels = 1,
     };
 
-    /// <summary>Trains on labeled solutions, drawing batches with the seeded generator.</summary>
+    /// <summary>The configuration of a reward model that starts from <paramref name="policy"/>: the same trunk, a one-label score head.</summary>
+    public static ModelConfig ConfigFrom(ModelConfig policy) =>
+        policy with { Architecture = "LlamaForTokenClassification", NumLabels = 1, TieWordEmbeddings = false };
+
+    /// <summary>
+    /// Trains on labeled solutions, drawing batches with the seeded generator. With
+    /// <paramref name="initializeFrom"/>, the trunk starts as a copy of that policy (as reward models are
+    /// usually fine-tuned from their policy: judging a step needs the arithmetic the policy already knows)
+    /// and the shape options are ignored; otherwise it starts from random weights.
+    /// </summary>
     public static TrainingResult Train(IReadOnlyList<LabeledSolution> examples, PrmTrainingOptions options, CharacterVocabulary vocabulary,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        LlamaDecoder? initializeFrom = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         if (examples.Count == 0) throw new ArgumentException("No training examples.", nameof(examples));
         var clock = Stopwatch.StartNew();
         var encoded = examples.Select(e => Encode(e, vocabulary)).ToList();
-        var model = LlamaDecoder.Create(ConfigFor(options, vocabulary), options.Seed);
+        var config = initializeFrom is null ? ConfigFor(options, vocabulary) : ConfigFrom(initializeFrom.Config);
+        var model = LlamaDecoder.Create(config, options.Seed);
+        if (initializeFrom is not null) CopyTrunk(initializeFrom, model);
         model.train();
         var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
         using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.99, weight_decay: options.WeightDecay);
@@ -68,6 +79,14 @@ public static class PrmTrainer
         }
         model.eval();
         return new TrainingResult(model, losses, clock.Elapsed);
+    }
+
+    private static void CopyTrunk(LlamaDecoder from, LlamaDecoder to)
+    {
+        using var noGrad = no_grad();
+        var source = from.StateDict();
+        foreach (var (name, target) in to.StateDict())
+            if (name.StartsWith("model.", StringComparison.Ordinal)) target.copy_(source[name]);
     }
 
     /// <summary>Token ids and per-position targets: the step label at each step's last token, ignored elsewhere.</summary>

@@ -4,11 +4,11 @@ namespace TestTimeScaling.Training;
 public sealed record PrmTrainingOptions
 {
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 700;
+    public int Steps { get; init; } = 800;
     /// <summary>Solutions per step.</summary>
     public int BatchSize { get; init; } = 48;
     /// <summary>Peak learning rate (AdamW).</summary>
-    public double LearningRate { get; init; } = 1.5e-3;
+    public double LearningRate { get; init; } = 1e-3;
     /// <summary>Linear warm-up steps.</summary>
     public int WarmupSteps { get; init; } = 50;
     /// <summary>AdamW weight decay.</summary>

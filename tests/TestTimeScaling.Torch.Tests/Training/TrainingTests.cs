@@ -1,0 +1,97 @@
+using TestTimeScaling.Arithmetic;
+using TestTimeScaling.Training;
+
+namespace TestTimeScaling.Torch.Tests.Training;
+
+public class TrainingTests
+{
+    private static readonly CharacterVocabulary Vocabulary = EmbeddedModels.Vocabulary;
+
+    // A model small enough that a few dozen steps run in a couple of seconds.
+    private static readonly PolicyTrainingOptions Tiny = new()
+    {
+        Steps = 40, BatchSize = 16, WarmupSteps = 5, LearningRate = 3e-3,
+        HiddenSize = 32, Layers = 2, Heads = 2, KeyValueHeads = 1, IntermediateSize = 64, ContextLength = 160,
+    };
+
+    [Fact]
+    public void AShortPolicyRunLowersTheLoss()
+    {
+        var run = PolicyTrainer.Train(Tiny, Vocabulary);
+        using var model = run.Model;
+        Assert.Equal(40, run.Losses.Count);
+        double first = run.Losses.Take(5).Average(), last = run.Losses.TakeLast(5).Average();
+        Assert.True(last < first - 0.25, $"loss went from {first:F3} to {last:F3}");
+    }
+
+    [Fact]
+    public void TheSameSeedTrainsTheSameModel()
+    {
+        var options = Tiny with { Steps = 5 };
+        var a = PolicyTrainer.Train(options, Vocabulary);
+        var b = PolicyTrainer.Train(options, Vocabulary);
+        using var ma = a.Model;
+        using var mb = b.Model;
+        Assert.Equal(a.Losses, b.Losses);
+    }
+
+    [Fact]
+    public void AShortRewardModelRunLowersTheLoss()
+    {
+        var problems = ProblemGenerator.GenerateMixed(60, seed: 5);
+        var random = new SeededRandom(5);
+        var examples = problems.SelectMany(p =>
+        {
+            string gold = SolutionWriter.Write(p);
+            return new[] { PrmDataset.Label(p, gold, "gold"), PrmDataset.Label(p, ErrorInjector.Corrupt(p, gold, random).Text, "injected") };
+        }).ToList();
+        var options = new PrmTrainingOptions { Steps = 40, BatchSize = 16, WarmupSteps = 5, HiddenSize = 32, Layers = 2, Heads = 2, KeyValueHeads = 1, IntermediateSize = 64 };
+        var run = PrmTrainer.Train(examples, options, Vocabulary);
+        using var model = run.Model;
+        double first = run.Losses.Take(5).Average(), last = run.Losses.TakeLast(5).Average();
+        Assert.True(last < first * 0.9, $"loss went from {first:F3} to {last:F3}");
+    }
+
+    [Fact]
+    public void PolicyExamplesLearnOnlyTheSolutionAndTheEnd()
+    {
+        var problem = ProblemGenerator.Generate(1, seed: 3, level: 2)[0];
+        var (input, targets) = PolicyTrainer.Example(problem, Vocabulary);
+        int promptTokens = problem.Prompt.Length + 1; // BOS + one token per character
+        Assert.All(targets.Take(promptTokens - 1), t => Assert.Equal(-100, t));
+        Assert.Equal(Vocabulary.EosTokenId, targets[^1]);
+        Assert.Equal(SolutionWriter.Write(problem), Vocabulary.Decode(targets.Where(t => t >= 0).Select(t => (int)t)));
+        Assert.Equal(input.Length, targets.Length);
+    }
+
+    [Fact]
+    public void RewardExamplesCarryOneTargetPerStepAtTheStepEnd()
+    {
+        var problem = ProblemGenerator.Generate(1, seed: 4, level: 3)[0];
+        var corrupted = ErrorInjector.Corrupt(problem, SolutionWriter.Write(problem), new SeededRandom(1));
+        var example = PrmDataset.Label(problem, corrupted.Text, "injected");
+        var (input, targets) = PrmTrainer.Encode(example, Vocabulary);
+        var labelled = targets.Select((t, i) => (t, i)).Where(x => x.t >= 0).ToList();
+        Assert.Equal(example.Steps.Count, labelled.Count);
+        Assert.All(labelled, x => Assert.Equal("\n", Vocabulary.Decode([input[x.i]])));
+        Assert.Equal(example.Labels.Select(l => l ? 1L : 0L), labelled.Select(x => x.t));
+        Assert.Contains(0L, labelled.Select(x => x.t));
+    }
+
+    [Fact]
+    public void TheScheduleWarmsUpThenDecaysToItsFloor()
+    {
+        var schedule = new CosineSchedule(1e-3, WarmupSteps: 10, TotalSteps: 110, FloorFraction: 0.1);
+        Assert.Equal(1e-4, schedule.At(0), 12);
+        Assert.Equal(1e-3, schedule.At(9), 12);
+        Assert.True(schedule.At(60) < schedule.At(20));
+        Assert.Equal(1e-4, schedule.At(110), 12);
+    }
+
+    [Fact]
+    public void InvalidOptionsNameTheSetting()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => PolicyTrainer.Train(Tiny with { BatchSize = 0 }, Vocabulary));
+        Assert.Equal("BatchSize", error.ParamName);
+    }
+}
