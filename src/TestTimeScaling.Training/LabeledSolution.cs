@@ -5,4 +5,6 @@ namespace TestTimeScaling.Training;
 /// <param name="Steps">The steps, each with its trailing delimiter.</param>
 /// <param name="Labels">Whether each step is correct (and every step before it).</param>
 /// <param name="Source">Where it came from: "policy", "gold" or "injected".</param>
-public sealed record LabeledSolution(string Prompt, IReadOnlyList<string> Steps, IReadOnlyList<bool> Labels, string Source);
+/// <param name="FirstErrorOffset">Character offset (into the concatenated steps) where the first wrong step first departs
+/// from the correct one; null when every step is right.</param>
+public sealed record LabeledSolution(string Prompt, IReadOnlyList<string> Steps, IReadOnlyList<bool> Labels, string Source, int? FirstErrorOffset);

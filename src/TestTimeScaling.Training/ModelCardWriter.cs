@@ -43,7 +43,7 @@ public sealed class ModelCardWriter(
 
         A {policyOptions.Layers}-layer Llama (`LlamaForCausalLM`, width {policyOptions.HiddenSize}, {policyOptions.Heads} heads / {policyOptions.KeyValueHeads} key-value heads, SwiGLU {policyOptions.IntermediateSize}, tied embeddings, {policyRun.ParameterCount:N0} parameters, float32) that solves the repository's multi-step arithmetic task one step per line, ending with `A: <answer>`. It is imperfect on purpose: test-time scaling needs room to help.
 
-        - Training: {policyOptions.Steps} AdamW steps of {policyOptions.BatchSize} fresh problems (levels {policyOptions.MinLevel}-{policyOptions.MaxLevel}), learning rate {policyOptions.LearningRate} with {policyOptions.WarmupSteps} warm-up steps and cosine decay, loss on the solution tokens only; {policyRun.Elapsed:mm\:ss}; final loss {policyRun.Losses.TakeLast(50).Average().ToString("F4", CultureInfo.InvariantCulture)} (mean of the last 50 steps).
+        - Training: {policyOptions.Steps} AdamW steps of {policyOptions.BatchSize} fresh problems (levels {policyOptions.MinLevel}-{policyOptions.MaxLevel}), learning rate {policyOptions.LearningRate} with {policyOptions.WarmupSteps} warm-up steps and cosine decay, loss on the solution tokens only, label smoothing {policyOptions.LabelSmoothing.ToString(CultureInfo.InvariantCulture)} (so that samples slip independently instead of repeating one confident mistake); {policyRun.Elapsed:mm\:ss}; final loss {policyRun.Losses.TakeLast(50).Average().ToString("F4", CultureInfo.InvariantCulture)} (mean of the last 50 steps).
 
         {Common()}
         """;

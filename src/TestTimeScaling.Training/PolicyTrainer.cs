@@ -55,7 +55,7 @@ public static class PolicyTrainer
             // One level per batch, cycling: similar lengths waste less compute on padding than mixed batches.
             int level = options.MinLevel + step % (options.MaxLevel - options.MinLevel + 1);
             var problems = ProblemGenerator.Generate(options.BatchSize, unchecked((int)(options.Seed * 1_000_003 + step)), level);
-            double loss = Step(model, optimizer, problems, vocabulary);
+            double loss = Step(model, optimizer, problems, vocabulary, options.LabelSmoothing);
             losses.Add(loss);
             sinceReport += loss;
             if ((step + 1) % 25 == 0 || step + 1 == options.Steps)
@@ -82,13 +82,13 @@ public static class PolicyTrainer
         return (input, targets);
     }
 
-    private static double Step(LlamaDecoder model, optim.Optimizer optimizer, IReadOnlyList<ArithmeticProblem> problems, CharacterVocabulary vocabulary)
+    private static double Step(LlamaDecoder model, optim.Optimizer optimizer, IReadOnlyList<ArithmeticProblem> problems, CharacterVocabulary vocabulary, double labelSmoothing)
     {
         using var scope = NewDisposeScope();
         var examples = problems.Select(p => Example(p, vocabulary)).ToList();
         var (inputs, targets) = SequenceBatch.Collate(examples.Select(e => e.Input).ToList(), examples.Select(e => e.Targets).ToList(), vocabulary.PadTokenId);
         var logits = model.Forward(inputs);
-        var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: SequenceBatch.Ignore);
+        var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: SequenceBatch.Ignore, label_smoothing: labelSmoothing);
         optimizer.zero_grad();
         loss.backward();
         nn.utils.clip_grad_norm_(model.parameters(), 1.0);

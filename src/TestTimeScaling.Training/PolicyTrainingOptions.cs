@@ -5,13 +5,20 @@ namespace TestTimeScaling.Training;
 public sealed record PolicyTrainingOptions
 {
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 1200;
+    public int Steps { get; init; } = 3000;
     /// <summary>Problems per step.</summary>
     public int BatchSize { get; init; } = 48;
     /// <summary>Peak learning rate (AdamW).</summary>
     public double LearningRate { get; init; } = 3e-3;
     /// <summary>Linear warm-up steps.</summary>
     public int WarmupSteps { get; init; } = 150;
+    /// <summary>
+    /// Label smoothing of the next-token loss. It keeps a little probability on every token, so sampled
+    /// solutions make occasional independent slips (as large models' samples do) rather than the same
+    /// confident mistake each time: the regime where voting and verifiers can help.
+    /// </summary>
+    public double LabelSmoothing { get; init; } = 0.05;
+
     /// <summary>AdamW weight decay.</summary>
     public double WeightDecay { get; init; } = 0.05;
     /// <summary>Seed for the initial weights and the training problems.</summary>
@@ -49,6 +56,7 @@ public sealed record PolicyTrainingOptions
         Positive(KeyValueHeads, nameof(KeyValueHeads));
         Positive(IntermediateSize, nameof(IntermediateSize));
         Positive(ContextLength, nameof(ContextLength));
+        if (LabelSmoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 1).");
         if (WarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "WarmupSteps must be >= 0.");
         if (MinLevel < 1 || MaxLevel > 5 || MinLevel > MaxLevel)
             throw new ArgumentOutOfRangeException(nameof(MinLevel), $"Levels must satisfy 1 <= MinLevel ({MinLevel}) <= MaxLevel ({MaxLevel}) <= 5.");

@@ -46,6 +46,24 @@ public static class PrmDataset
         var labels = StepLabeler.Label(problem, string.Concat(steps));
         if (labels.Count != steps.Count)
             throw new InvalidOperationException($"Step labeler returned {labels.Count} labels for {steps.Count} steps of '{solution}'.");
-        return new LabeledSolution(problem.Prompt, steps, labels, source);
+        return new LabeledSolution(problem.Prompt, steps, labels, source, FirstErrorOffset(problem, steps, labels));
+    }
+
+    /// <summary>
+    /// Where the first wrong step goes wrong: every earlier step is right, so that step should read exactly
+    /// as the gold solution's step at the same index; the first differing character is the error.
+    /// </summary>
+    private static int? FirstErrorOffset(ArithmeticProblem problem, IReadOnlyList<string> steps, IReadOnlyList<bool> labels)
+    {
+        int wrong = StepLabeler.FirstWrongStep(labels);
+        if (wrong >= steps.Count) return null;
+        var gold = StepTokens.Split(SolutionWriter.Write(problem), ArithmeticFormat.StepDelimiter);
+        string written = steps[wrong];
+        string expected = wrong < gold.Count ? gold[wrong] : "";
+        int i = 0;
+        while (i < written.Length && i < expected.Length && written[i] == expected[i]) i++;
+        // A step that matches a prefix of the gold one ended too early: the error shows at its last character.
+        if (i >= written.Length) i = written.Length - 1;
+        return steps.Take(wrong).Sum(s => s.Length) + i;
     }
 }

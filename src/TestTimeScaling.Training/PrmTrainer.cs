@@ -34,9 +34,9 @@ public static class PrmTrainer
         NumLabels = 1,
     };
 
-    /// <summary>The configuration of a reward model that starts from <paramref name="policy"/>: the same trunk, a one-label score head.</summary>
-    public static ModelConfig ConfigFrom(ModelConfig policy) =>
-        policy with { Architecture = "LlamaForTokenClassification", NumLabels = 1, TieWordEmbeddings = false };
+    /// <summary>The configuration of a reward model that starts from <paramref name="policy"/>: its trunk plus <paramref name="extraLayers"/> blocks, a one-label score head.</summary>
+    public static ModelConfig ConfigFrom(ModelConfig policy, int extraLayers) =>
+        policy with { Architecture = "LlamaForTokenClassification", NumLabels = 1, TieWordEmbeddings = false, NumHiddenLayers = policy.NumHiddenLayers + extraLayers };
 
     /// <summary>
     /// Trains on labeled solutions, drawing batches with the seeded generator. With
@@ -51,7 +51,7 @@ public static class PrmTrainer
         if (examples.Count == 0) throw new ArgumentException("No training examples.", nameof(examples));
         var clock = Stopwatch.StartNew();
         var encoded = examples.Select(e => Encode(e, vocabulary)).ToList();
-        var config = initializeFrom is null ? ConfigFor(options, vocabulary) : ConfigFrom(initializeFrom.Config);
+        var config = initializeFrom is null ? ConfigFor(options, vocabulary) : ConfigFrom(initializeFrom.Config, options.ExtraLayers);
         var model = LlamaDecoder.Create(config, options.Seed);
         if (initializeFrom is not null) CopyTrunk(initializeFrom, model);
         model.train();
@@ -81,20 +81,40 @@ public static class PrmTrainer
         return new TrainingResult(model, losses, clock.Elapsed);
     }
 
+    /// <summary>
+    /// Copies the policy's embeddings, blocks and final norm. The added blocks start with zero output
+    /// projections, so they pass the policy's residual stream through unchanged until training shapes them.
+    /// </summary>
     private static void CopyTrunk(LlamaDecoder from, LlamaDecoder to)
     {
         using var noGrad = no_grad();
         var source = from.StateDict();
         foreach (var (name, target) in to.StateDict())
-            if (name.StartsWith("model.", StringComparison.Ordinal)) target.copy_(source[name]);
+        {
+            if (source.TryGetValue(name, out var weights)) target.copy_(weights);
+            else if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal)) target.zero_();
+        }
     }
 
-    /// <summary>Token ids and per-position targets: the step label at each step's last token, ignored elsewhere.</summary>
+    /// <summary>
+    /// Token ids and per-position targets. Every solution token is labelled "everything up to here is right":
+    /// 1 before the first error, 0 from it on. At a step's last token this is exactly the step label the
+    /// verifier reads; the dense labels put the signal where a mistake happens, which a small model learns
+    /// far faster than from one label per step (checked: with step-end labels only, the loss stayed at the
+    /// base rate for hundreds of steps).
+    /// </summary>
     public static (int[] Input, long[] Targets) Encode(LabeledSolution example, CharacterVocabulary vocabulary)
     {
         var (tokens, ends) = StepTokens.Encode(vocabulary, example.Prompt, example.Steps, addBos: true);
         var targets = Enumerable.Repeat(SequenceBatch.Ignore, tokens.Length).ToArray();
-        for (int i = 0; i < ends.Length; i++) targets[ends[i]] = example.Labels[i] ? 1 : 0;
+        // One token per character: solution character j sits at token solutionStart + j.
+        int solutionLength = example.Steps.Sum(s => s.Length);
+        int solutionStart = tokens.Length - solutionLength;
+        for (int j = 0; j < solutionLength; j++)
+            targets[solutionStart + j] = example.FirstErrorOffset is { } error && j >= error ? 0 : 1;
+        for (int i = 0; i < ends.Length; i++)
+            if (targets[ends[i]] != (example.Labels[i] ? 1 : 0))
+                throw new InvalidOperationException($"Dense labels disagree with step {i}'s label in '{string.Concat(example.Steps)}'.");
         return (tokens, targets);
     }
 

@@ -4,7 +4,7 @@ namespace TestTimeScaling.Training;
 public sealed record PrmTrainingOptions
 {
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 800;
+    public int Steps { get; init; } = 1500;
     /// <summary>Solutions per step.</summary>
     public int BatchSize { get; init; } = 48;
     /// <summary>Peak learning rate (AdamW).</summary>
@@ -21,6 +21,13 @@ public sealed record PrmTrainingOptions
     public int SamplesPerProblem { get; init; } = 4;
     /// <summary>Sampling temperature for the policy's examples (above the evaluation temperature, for more mistakes).</summary>
     public double SamplingTemperature { get; init; } = 1.0;
+    /// <summary>
+    /// Transformer blocks added on top of the policy's when the reward model starts from it. The policy's
+    /// last layer forms its prediction of the next token; judging a written token means comparing it with
+    /// the prediction made one position earlier, which needs layers after that prediction exists.
+    /// </summary>
+    public int ExtraLayers { get; init; } = 2;
+
     /// <summary>Model width.</summary>
     public int HiddenSize { get; init; } = 96;
     /// <summary>Transformer blocks.</summary>
@@ -52,6 +59,7 @@ public sealed record PrmTrainingOptions
         Positive(KeyValueHeads, nameof(KeyValueHeads));
         Positive(IntermediateSize, nameof(IntermediateSize));
         Positive(ContextLength, nameof(ContextLength));
+        if (ExtraLayers < 0) throw new ArgumentOutOfRangeException(nameof(ExtraLayers), ExtraLayers, "ExtraLayers must be >= 0.");
         if (SamplingTemperature < 0) throw new ArgumentOutOfRangeException(nameof(SamplingTemperature), SamplingTemperature, "SamplingTemperature must be >= 0.");
     }
 }

@@ -65,17 +65,30 @@ public class TrainingTests
     }
 
     [Fact]
-    public void RewardExamplesCarryOneTargetPerStepAtTheStepEnd()
+    public void RewardExamplesAreRightUpToTheFirstErrorAndWrongFromIt()
     {
         var problem = ProblemGenerator.Generate(1, seed: 4, level: 3)[0];
-        var corrupted = ErrorInjector.Corrupt(problem, SolutionWriter.Write(problem), new SeededRandom(1));
+        string gold = SolutionWriter.Write(problem);
+        var corrupted = ErrorInjector.Corrupt(problem, gold, new SeededRandom(1));
         var example = PrmDataset.Label(problem, corrupted.Text, "injected");
         var (input, targets) = PrmTrainer.Encode(example, Vocabulary);
+
+        // Only solution tokens are labelled, one per character.
+        string solution = string.Concat(example.Steps);
         var labelled = targets.Select((t, i) => (t, i)).Where(x => x.t >= 0).ToList();
-        Assert.Equal(example.Steps.Count, labelled.Count);
-        Assert.All(labelled, x => Assert.Equal("\n", Vocabulary.Decode([input[x.i]])));
-        Assert.Equal(example.Labels.Select(l => l ? 1L : 0L), labelled.Select(x => x.t));
-        Assert.Contains(0L, labelled.Select(x => x.t));
+        Assert.Equal(solution.Length, labelled.Count);
+        Assert.Equal(solution, Vocabulary.Decode(labelled.Select(x => input[x.i])));
+
+        // The first 0 is the first character where the corrupted text departs from the gold one.
+        int firstDiff = Enumerable.Range(0, solution.Length).First(i => i >= gold.Length || solution[i] != gold[i]);
+        Assert.Equal(firstDiff, example.FirstErrorOffset);
+        Assert.All(labelled.Take(firstDiff), x => Assert.Equal(1L, x.t));
+        Assert.All(labelled.Skip(firstDiff), x => Assert.Equal(0L, x.t));
+
+        // At each step's newline the target is that step's label.
+        var newlines = labelled.Where(x => Vocabulary.Decode([input[x.i]]) == "\n").Select(x => x.t);
+        Assert.Equal(example.Labels.Select(l => l ? 1L : 0L), newlines);
+        Assert.Null(PrmDataset.Label(problem, gold, "gold").FirstErrorOffset);
     }
 
     [Fact]

@@ -133,7 +133,18 @@ internal sealed class SearchRun
                 Options = options with { Seed = NextSeed() },
                 StopAfterFinished = stopAfterFinished,
             };
-            var result = await Sampler.SampleAsync(request, CancellationToken).ConfigureAwait(false);
+            SampleResult? result;
+            try
+            {
+                result = await Sampler.SampleAsync(request, CancellationToken).ConfigureAwait(false);
+            }
+            catch (SamplingCanceledException canceled)
+            {
+                // Tokens generated before the cancellation were spent: report them.
+                Usage += canceled.Partial.Usage;
+                TokensCharged += canceled.Partial.Usage.GeneratedTokens;
+                throw;
+            }
             var completions = result?.Completions ?? [];
             var usage = result?.Usage ?? Usage.Zero;
             Usage += usage;

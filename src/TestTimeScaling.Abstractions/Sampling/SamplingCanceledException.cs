@@ -1,8 +1,9 @@
-namespace TestTimeScaling.Torch.Generation;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Sampling was cancelled mid-generation. Carries what had been generated and spent, so a caller
-/// can account for it.
+/// (a strategy reporting its usage) can account for it. Samplers that cannot tell may throw a plain
+/// <see cref="OperationCanceledException"/> instead.
 /// </summary>
 public sealed class SamplingCanceledException : OperationCanceledException
 {
