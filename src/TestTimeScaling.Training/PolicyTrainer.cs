@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using TestTimeScaling.Arithmetic;
 using TestTimeScaling.Torch.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Training;
@@ -39,34 +37,15 @@ public static class PolicyTrainer
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var clock = Stopwatch.StartNew();
         var model = LlamaDecoder.Create(ConfigFor(options, vocabulary), options.Seed);
-        model.train();
         var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
-        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.99, weight_decay: options.WeightDecay);
-        var losses = new List<double>(options.Steps);
-        double sinceReport = 0;
-        int reported = 0;
-        for (int step = 0; step < options.Steps; step++)
+        return TrainingLoop.Run(model, schedule, options.WeightDecay, step =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            double lr = schedule.At(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             // One level per batch, cycling: similar lengths waste less compute on padding than mixed batches.
             int level = options.MinLevel + step % (options.MaxLevel - options.MinLevel + 1);
             var problems = ProblemGenerator.Generate(options.BatchSize, unchecked((int)(options.Seed * 1_000_003 + step)), level);
-            double loss = Step(model, optimizer, problems, vocabulary, options.LabelSmoothing);
-            losses.Add(loss);
-            sinceReport += loss;
-            if ((step + 1) % 25 == 0 || step + 1 == options.Steps)
-            {
-                progress?.Report(new TrainingProgress(step + 1, options.Steps, sinceReport / (step + 1 - reported), lr, clock.Elapsed));
-                sinceReport = 0;
-                reported = step + 1;
-            }
-        }
-        model.eval();
-        return new TrainingResult(model, losses, clock.Elapsed);
+            return Loss(model, problems, vocabulary, options.LabelSmoothing);
+        }, progress, cancellationToken);
     }
 
     /// <summary>Token ids of one training example and the targets that teach the solution and the EOS.</summary>
@@ -82,17 +61,11 @@ public static class PolicyTrainer
         return (input, targets);
     }
 
-    private static double Step(LlamaDecoder model, optim.Optimizer optimizer, IReadOnlyList<ArithmeticProblem> problems, CharacterVocabulary vocabulary, double labelSmoothing)
+    private static Tensor Loss(LlamaDecoder model, IReadOnlyList<ArithmeticProblem> problems, CharacterVocabulary vocabulary, double labelSmoothing)
     {
-        using var scope = NewDisposeScope();
         var examples = problems.Select(p => Example(p, vocabulary)).ToList();
         var (inputs, targets) = SequenceBatch.Collate(examples.Select(e => e.Input).ToList(), examples.Select(e => e.Targets).ToList(), vocabulary.PadTokenId);
         var logits = model.Forward(inputs);
-        var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: SequenceBatch.Ignore, label_smoothing: labelSmoothing);
-        optimizer.zero_grad();
-        loss.backward();
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-        optimizer.step();
-        return loss.item<float>();
+        return nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: SequenceBatch.Ignore, label_smoothing: labelSmoothing);
     }
 }

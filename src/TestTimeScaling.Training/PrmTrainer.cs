@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using TestTimeScaling.Arithmetic;
 using TestTimeScaling.Torch.Models;
 using TestTimeScaling.Torch.Verification;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Training;
@@ -49,36 +47,17 @@ public static class PrmTrainer
     {
         options.Validate();
         if (examples.Count == 0) throw new ArgumentException("No training examples.", nameof(examples));
-        var clock = Stopwatch.StartNew();
         var encoded = examples.Select(e => Encode(e, vocabulary)).ToList();
         var config = initializeFrom is null ? ConfigFor(options, vocabulary) : ConfigFrom(initializeFrom.Config, options.ExtraLayers);
         var model = LlamaDecoder.Create(config, options.Seed);
         if (initializeFrom is not null) CopyTrunk(initializeFrom, model);
-        model.train();
-        var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
-        using var optimizer = optim.AdamW(model.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.99, weight_decay: options.WeightDecay);
         var random = new SeededRandom(options.Seed);
-        var losses = new List<double>(options.Steps);
-        double sinceReport = 0;
-        int reported = 0;
-        for (int step = 0; step < options.Steps; step++)
+        var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
+        return TrainingLoop.Run(model, schedule, options.WeightDecay, _ =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            double lr = schedule.At(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             var batch = Enumerable.Range(0, options.BatchSize).Select(_ => encoded[random.Next(encoded.Count)]).ToList();
-            double loss = Step(model, optimizer, batch, vocabulary.PadTokenId);
-            losses.Add(loss);
-            sinceReport += loss;
-            if ((step + 1) % 25 == 0 || step + 1 == options.Steps)
-            {
-                progress?.Report(new TrainingProgress(step + 1, options.Steps, sinceReport / (step + 1 - reported), lr, clock.Elapsed));
-                sinceReport = 0;
-                reported = step + 1;
-            }
-        }
-        model.eval();
-        return new TrainingResult(model, losses, clock.Elapsed);
+            return Loss(model, batch, vocabulary.PadTokenId);
+        }, progress, cancellationToken);
     }
 
     /// <summary>
@@ -118,17 +97,11 @@ public static class PrmTrainer
         return (tokens, targets);
     }
 
-    private static double Step(LlamaDecoder model, optim.Optimizer optimizer, List<(int[] Input, long[] Targets)> batch, int padId)
+    private static Tensor Loss(LlamaDecoder model, List<(int[] Input, long[] Targets)> batch, int padId)
     {
-        using var scope = NewDisposeScope();
         var (inputs, targets) = SequenceBatch.Collate(batch.Select(b => b.Input).ToList(), batch.Select(b => b.Targets).ToList(), padId);
         var logits = model.Forward(inputs)[.., .., 0];
         var mask = targets.ne(SequenceBatch.Ignore);
-        var loss = nn.functional.binary_cross_entropy_with_logits(logits.masked_select(mask), targets.masked_select(mask).to(ScalarType.Float32));
-        optimizer.zero_grad();
-        loss.backward();
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-        optimizer.step();
-        return loss.item<float>();
+        return nn.functional.binary_cross_entropy_with_logits(logits.masked_select(mask), targets.masked_select(mask).to(ScalarType.Float32));
     }
 }
