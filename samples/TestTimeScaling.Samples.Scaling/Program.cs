@@ -25,12 +25,12 @@ if (options.ShowHelp)
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
-    // The first Ctrl+C stops after the problem in progress and still writes what was done; a second one kills.
+    // The first Ctrl+C drops the problem in progress and still reports and writes what was done; a second one kills.
     if (cancel.IsCancellationRequested) return;
     e.Cancel = true;
     cancel.Cancel();
     Console.Error.WriteLine();
-    Console.Error.WriteLine("Stopping after the current problem (Ctrl+C again to quit at once)...");
+    Console.Error.WriteLine("Stopping; finished problems will be reported (Ctrl+C again to quit at once)...");
 };
 
 try

@@ -8,7 +8,7 @@ namespace TestTimeScaling.Samples.Scaling;
 public sealed record ScalingOptions
 {
     /// <summary>Held-out problems to solve, taken evenly across the five levels.</summary>
-    public int Problems { get; init; } = 30;
+    public int Problems { get; init; } = 120;
 
     /// <summary>Strategies to run, by catalog name, in catalog order.</summary>
     public IReadOnlyList<string> Strategies { get; init; } = StrategyCatalog.DefaultNames;
@@ -33,6 +33,12 @@ public sealed record ScalingOptions
 
     /// <summary>Most tokens per sampler call (a whole solution, or one step for the step-level searches).</summary>
     public int MaxNewTokens { get; init; } = 140;
+
+    /// <summary>
+    /// How the PRM's step scores become a solution's score for best-of-N and weighted best-of-N (the step-level searches
+    /// rank partial solutions by the last step's score, the library's default for them).
+    /// </summary>
+    public StepAggregation Aggregation { get; init; } = StepAggregation.Last;
 
     /// <summary>Whether --help was asked for.</summary>
     [JsonIgnore]
@@ -61,6 +67,8 @@ public sealed record ScalingOptions
                   --models DIR          folder with arithmetic-policy and arithmetic-prm (default: the embedded models)
                   --temperature T       sampling temperature (default {d.Temperature})
                   --max-new-tokens N    most tokens per sampler call: a solution, or one step of a search (default {d.MaxNewTokens})
+                  --aggregation A       PRM step scores to a solution score for best-of-n and weighted-best-of-n:
+                                        last, min, product or mean (default {d.Aggregation.ToString().ToLowerInvariant()})
                   -h, --help            show this help
                 """);
         }
@@ -98,6 +106,7 @@ public sealed record ScalingOptions
                 "models" => options with { ModelsDirectory = value },
                 "temperature" => options with { Temperature = ParseDouble(name, value, 0, 10) },
                 "max-new-tokens" => options with { MaxNewTokens = ParseInt(name, value, 1, 4096) },
+                "aggregation" => options with { Aggregation = ParseAggregation(value) },
                 _ => throw new OptionsException($"unknown option --{name}."),
             };
         }
@@ -155,6 +164,11 @@ public sealed record ScalingOptions
         }
         return budgets.Distinct().Order().ToList();
     }
+
+    private static StepAggregation ParseAggregation(string value) =>
+        Enum.TryParse<StepAggregation>(value, ignoreCase: true, out var a) && Enum.IsDefined(a) && !int.TryParse(value, out _)
+            ? a
+            : throw new OptionsException($"--aggregation must be last, min, product or mean, not '{value}'.");
 
     private static string ParseDevice(string value) => value.ToLowerInvariant() switch
     {

@@ -61,14 +61,15 @@ public static class ScalingPlot
             IntegerTicksOnly = true,
             LabelFormatter = x => Math.Pow(10, x).ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
         };
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(10);
         plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.15);
         // Minor grid lines on the token axis only: they mark 2x, 3x, ... between the powers of ten.
         plot.Grid.XAxisStyle.MinorLineStyle.Color = Colors.Black.WithOpacity(0.06);
         plot.Grid.XAxisStyle.MinorLineStyle.Width = 1;
-        // Fix the accuracy axis at 0-100% so plots of different runs compare at a glance; tokens scale to the data.
+        // The accuracy axis spans the intervals with a margin, inside 0-100%; tokens scale to the data.
         plot.Axes.AutoScale();
-        plot.Axes.SetLimitsY(-2, 102);
+        var shown = cells.Where(c => c.MeanGeneratedTokens > 0).ToList();
+        if (shown.Count > 0)
+            plot.Axes.SetLimitsY(Math.Max(0, 100 * shown.Min(c => c.Accuracy.Lower) - 5), Math.Min(100, 100 * shown.Max(c => c.Accuracy.Upper) + 5));
         plot.Title(title);
         plot.XLabel("mean generated tokens per problem (log scale)");
         plot.YLabel("accuracy (%), 95% bootstrap interval");

@@ -29,8 +29,8 @@ public sealed class ScalingRunner
             select (spec, budget)];
 
     /// <summary>
-    /// Runs all cells. Cancellation stops after the problem in progress; the cells finished so far, and the
-    /// interrupted one with the problems it completed, are returned.
+    /// Runs all cells, one problem at a time. Cancellation drops the problem in progress; the cells finished so far,
+    /// and the interrupted one with the problems it completed, are returned.
     /// </summary>
     public async Task<IReadOnlyList<CellResult>> RunAsync(IReadOnlyList<ArithmeticProblem> problems, ProgressLine progress, CancellationToken cancellationToken)
     {
