@@ -1,11 +1,13 @@
 using TestTimeScaling.Arithmetic;
+using TestTimeScaling.Torch.Tests.Integration;
 using TestTimeScaling.Torch.Verification;
 using TestTimeScaling.Training;
 
 namespace TestTimeScaling.Torch.Tests.Embedded;
 
 /// <summary>The shipped policy and reward model: they load, generate, and have the quality their cards claim.</summary>
-public class EmbeddedModelTests(EmbeddedModelFixture models) : IClassFixture<EmbeddedModelFixture>
+[Collection(EmbeddedModelsCollection.Name)]
+public class EmbeddedModelTests(EmbeddedModelsFixture models)
 {
     [Fact]
     public void TheShippedTokenizerMatchesTheTrainingVocabulary()
@@ -67,7 +69,7 @@ public class EmbeddedModelTests(EmbeddedModelFixture models) : IClassFixture<Emb
             string corrupted = ErrorInjector.Corrupt(problem, gold, random).Text;
             var scores = await verifier.ScoreAsync(problem.ToProblem(), [gold, corrupted]);
             if (scores[0].Value > scores[1].Value) ranked++;
-            Assert.Equal(StepTokens.Split(gold, "\n").Count, scores[0].StepScores!.Count);
+            Assert.Equal(StepTokens.SplitTerminated(gold, "\n").Count, scores[0].StepScores!.Count);
         }
         Assert.True(ranked >= 0.9 * problems.Count, $"gold ranked above corrupted in {ranked} of {problems.Count}");
     }
