@@ -41,7 +41,7 @@ public static class ModelEvaluator
                 {
                     var labeled = PrmDataset.Label(problem, texts[j], "eval");
                     // The verifier splits the raw text; align on the non-blank steps both agree on.
-                    var raw = StepTokens.SplitTerminated(texts[j], ArithmeticFormat.StepDelimiter);
+                    var raw = StepTokens.Split(texts[j], ArithmeticFormat.StepDelimiter);
                     var kept = raw.Select((s, k) => (s, k)).Where(x => x.s.Trim().Length > 0).Select(x => x.k).ToList();
                     for (int k = 0; k < kept.Count; k++)
                     {

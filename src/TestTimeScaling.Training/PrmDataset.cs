@@ -41,7 +41,7 @@ public static class PrmDataset
     /// <summary>Splits a solution into steps and labels each with <see cref="StepLabeler"/>.</summary>
     public static LabeledSolution Label(ArithmeticProblem problem, string solution, string source)
     {
-        var steps = StepTokens.SplitTerminated(solution, ArithmeticFormat.StepDelimiter)
+        var steps = StepTokens.Split(solution, ArithmeticFormat.StepDelimiter)
             .Where(s => s.Trim().Length > 0).ToList();
         var labels = StepLabeler.Label(problem, string.Concat(steps));
         if (labels.Count != steps.Count)

@@ -22,18 +22,6 @@ public static class StepTokens
         return steps;
     }
 
-    /// <summary>
-    /// Splits like <see cref="Split"/>, then closes an unterminated last step with the delimiter. A causal
-    /// reward model reads a step at its last token and cannot see that the text stops there; closing the
-    /// step shows it, so a solution cut off mid-line ("9-9=") is judged as the malformed line it is.
-    /// </summary>
-    public static IReadOnlyList<string> SplitTerminated(string solution, string delimiter)
-    {
-        var steps = Split(solution, delimiter).ToList();
-        if (steps.Count > 0 && !steps[^1].EndsWith(delimiter, StringComparison.Ordinal)) steps[^1] += delimiter;
-        return steps;
-    }
-
     /// <summary>Token ids of [BOS] + prompt + steps, and the index of each step's last token.</summary>
     public static (int[] Tokens, int[] StepEnds) Encode(ITextTokenizer tokenizer, string prompt, IReadOnlyList<string> steps, bool addBos)
     {

@@ -10,7 +10,9 @@ namespace TestTimeScaling.Strategies;
 /// <para>The call asks the sampler to return once one row has finished (<see cref="SampleRequest.StopAfterFinished"/> = 1);
 /// abandoned rows are charged only what they generated, which is what the sampler's usage reports.
 /// Among the rows that finished in the same decode step, one that stopped on its own beats one cut at
-/// MaxNewTokens, then the shortest, then the earliest; one without an answer is passed over for one with.</para>
+/// MaxNewTokens, then the shortest, then the earliest; one without an answer is passed over for one with.
+/// When no finisher has an answer (a sample cut off mid-solution), the abandoned rows resume from where
+/// they stand until the next finishes, and so on until one finishes with an answer or none is left.</para>
 /// <para>Fallback: when the sampler's capabilities say it cannot stop early, all N run to the end (and are all
 /// charged) and the shortest finished one is chosen; the trace records the fallback.</para>
 /// <para>Budget: all N launched rows are charged as samples; N is also capped by the sampler's MaxRowsPerRequest,
@@ -39,7 +41,8 @@ public sealed class FirstFinishSearch : ISearchStrategy
             bool early = run.Sampler.Capabilities.StopAfterFinished;
             if (!early) run.Trace.Add("fallback", "The sampler cannot stop after the first finisher: every sample runs to the end and the shortest is kept.");
             int n = Math.Min(N, Math.Max(1, run.Sampler.Capabilities.MaxRowsPerRequest));
-            var drawn = await ParallelDraw.DrawAsync(run, n, early ? 1 : null).ConfigureAwait(false);
+            var drawn = (await ParallelDraw.DrawAsync(run, n, early ? 1 : null).ConfigureAwait(false)).ToList();
+            if (early) await ResumeUntilAnsweredAsync(run, drawn).ConfigureAwait(false);
             var finished = drawn.Where(c => c.FinishReason != FinishReason.Abandoned)
                 .OrderBy(c => c.FinishReason == FinishReason.Stop ? 0 : 1)
                 .ThenBy(c => c.GeneratedTokens)
@@ -48,4 +51,38 @@ public sealed class FirstFinishSearch : ISearchStrategy
             run.Trace.Add("select", $"{finished.Count} of {drawn.Count} finished; kept one of {chosen?.GeneratedTokens ?? 0} tokens.");
             return run.Result(SearchRun.OutcomeFor(drawn.Count < n), chosen);
         });
+
+    /// <summary>
+    /// A sample that stops without a final answer (cut off mid-solution) is not a solution, so it cannot
+    /// win: the other samples resume from where they stand, again until the first of them finishes, until
+    /// one finishes with an answer or none is left. Resuming continues the cached rows, so it costs only
+    /// the new tokens.
+    /// </summary>
+    private static async Task ResumeUntilAnsweredAsync(SearchRun run, List<Candidate> drawn)
+    {
+        while (!drawn.Any(c => c.FinishReason != FinishReason.Abandoned && c.Answer is not null))
+        {
+            var open = drawn.Where(c => c.FinishReason == FinishReason.Abandoned).ToList();
+            int maxNew = run.Sampling.MaxNewTokens - open.Select(c => c.GeneratedTokens).DefaultIfEmpty(int.MaxValue).Min();
+            if (open.Count == 0 || maxNew <= 0 || run.RowsAffordable(maxNew) < open.Count) return;
+            var options = run.Sampling with { StepDelimiter = null, MaxNewTokens = maxNew };
+            var more = await run.SampleAsync(run.Problem.Prompt, open.Select(c => c.Text).ToList(), 1, options, stopAfterFinished: 1).ConfigureAwait(false);
+            if (more.Count == 0) return;
+            foreach (var completion in more)
+            {
+                var before = open[completion.PrefixIndex];
+                string text = before.Text + completion.Text;
+                var after = before with
+                {
+                    Text = text,
+                    Answer = run.Context.AnswerExtractor.Extract(text),
+                    GeneratedTokens = before.GeneratedTokens + completion.GeneratedTokens,
+                    FinishReason = completion.FinishReason,
+                };
+                run.Replace(before, after);
+                drawn[drawn.IndexOf(before)] = after;
+            }
+            run.Trace.Add("resume", $"No finisher had an answer: resumed {open.Count} sample(s).");
+        }
+    }
 }
