@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using TestTimeScaling.Torch.Generation;
 using TestTimeScaling.Torch.Models;
+using TorchSharp;
 
 namespace TestTimeScaling.Benchmarks;
 
@@ -27,6 +28,9 @@ public class DecodeThroughputBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // One intra-op thread: small decode steps gain little from more, and a second OpenMP thread that
+        // competes with any other process for a core turns spin-waits into stalls that swamp the figures.
+        torch.set_num_threads(1);
         // A small Llama (~3.3 M parameters): 4 layers, width 256, GQA 8/4 heads, 256-token vocabulary.
         var config = new ModelConfig
         {

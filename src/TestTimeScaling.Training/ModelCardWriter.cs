@@ -53,10 +53,10 @@ public sealed class ModelCardWriter(
         $"""
         # arithmetic-prm
 
-        A process reward model: a {prmOptions.Layers}-layer Llama with a one-label `score` head (`LlamaForTokenClassification`, width {prmOptions.HiddenSize}, {prmRun.ParameterCount:N0} parameters). It reads `<s>` + problem + solution and gives, at the last token of each step (the `\n`), sigmoid(score) = the probability that the step and every step before it are right.
+        A process reward model: a {prmRun.Model.Config.NumHiddenLayers}-layer Llama with a one-label `score` head (`LlamaForTokenClassification`, width {prmRun.Model.Config.HiddenSize}, {prmRun.ParameterCount:N0} parameters). Its embeddings and first {policyOptions.Layers} blocks start as a copy of the policy's, with {prmOptions.ExtraLayers} blocks added on top. It reads `<s>` + problem + solution and gives, at the last token of each step (the `\n`), sigmoid(score) = the probability that the step and every step before it are right.
 
         - Data: {prmExamples.Count} labeled solutions ({prmExamples.Count(e => e.Source == "policy")} sampled from the policy at temperature {prmOptions.SamplingTemperature.ToString(CultureInfo.InvariantCulture)} on {prmOptions.PolicyProblems} training problems, {prmExamples.Count(e => e.Source == "gold")} gold, {prmExamples.Count(e => e.Source == "injected")} gold with one injected error), {prmExamples.Sum(e => e.Labels.Count)} steps of which {prmExamples.Sum(e => e.Labels.Count(l => !l))} wrong; labels from `StepLabeler` (a step is right when its own result is right given the lines before it and every earlier step is right).
-        - Training: {prmOptions.Steps} AdamW steps of {prmOptions.BatchSize} solutions, binary cross-entropy at step ends, learning rate {prmOptions.LearningRate}; {prmRun.Elapsed:mm\:ss}; final loss {prmRun.Losses.TakeLast(50).Average().ToString("F4", CultureInfo.InvariantCulture)}.
+        - Training: {prmOptions.Steps} AdamW steps of {prmOptions.BatchSize} solutions, learning rate {prmOptions.LearningRate}, binary cross-entropy at every solution token against "everything up to here is right" (1 before the first error, 0 from it; at a step's newline this is the step label); {prmRun.Elapsed:mm\:ss}; final loss {prmRun.Losses.TakeLast(50).Average().ToString("F4", CultureInfo.InvariantCulture)}.
 
         {Common()}
         """;
