@@ -8,7 +8,7 @@ namespace TestTimeScaling.Samples.Scaling;
 public sealed record ScalingOptions
 {
     /// <summary>Held-out problems to solve, taken evenly across the five levels.</summary>
-    public int Problems { get; init; } = 120;
+    public int Problems { get; init; } = 90;
 
     /// <summary>Strategies to run, by catalog name, in catalog order.</summary>
     public IReadOnlyList<string> Strategies { get; init; } = StrategyCatalog.DefaultNames;
@@ -58,7 +58,7 @@ public sealed record ScalingOptions
 
                   --problems N          held-out problems, taken evenly across levels 1-5 (default {d.Problems}, at most {EvaluationSplits.HeldOut.Count})
                   --strategies a,b,c    strategies to run, of: {string.Join(", ", StrategyCatalog.All.Select(s => s.Name))}
-                                        (default {(d.Strategies.SequenceEqual(StrategyCatalog.DefaultNames) ? "all" : string.Join(',', d.Strategies))})
+                                        (default {string.Join(',', d.Strategies)})
                   --budgets 1,2,4       budgets N: samples per problem; for beam-search, dvts and particle-filtering, rows
                                         per step, about N solutions' worth of tokens (default {string.Join(',', d.Budgets)})
                   --seed N              base seed; each problem's seed derives from it (default {d.Seed})
