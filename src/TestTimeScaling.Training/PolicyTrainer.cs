@@ -12,18 +12,22 @@ namespace TestTimeScaling.Training;
 public static class PolicyTrainer
 {
     /// <summary>The model configuration the options describe.</summary>
-    public static ModelConfig ConfigFor(PolicyTrainingOptions options, CharacterVocabulary vocabulary) => new()
+    public static ModelConfig ConfigFor(PolicyTrainingOptions options, CharacterVocabulary vocabulary) =>
+        SmallLlama(vocabulary, options.HiddenSize, options.IntermediateSize, options.Layers, options.Heads, options.KeyValueHeads, options.ContextLength);
+
+    /// <summary>A small character-level Llama causal LM with tied embeddings (the shape both trainers start from).</summary>
+    internal static ModelConfig SmallLlama(CharacterVocabulary vocabulary, int hidden, int intermediate, int layers, int heads, int kvHeads, int context) => new()
     {
         ModelType = "llama",
         Architecture = "LlamaForCausalLM",
         VocabSize = vocabulary.VocabSize,
-        HiddenSize = options.HiddenSize,
-        IntermediateSize = options.IntermediateSize,
-        NumHiddenLayers = options.Layers,
-        NumAttentionHeads = options.Heads,
-        NumKeyValueHeads = options.KeyValueHeads,
-        HeadDim = options.HiddenSize / options.Heads,
-        MaxPositionEmbeddings = options.ContextLength,
+        HiddenSize = hidden,
+        IntermediateSize = intermediate,
+        NumHiddenLayers = layers,
+        NumAttentionHeads = heads,
+        NumKeyValueHeads = kvHeads,
+        HeadDim = hidden / heads,
+        MaxPositionEmbeddings = context,
         RmsNormEps = 1e-5,
         RopeTheta = 10000,
         TieWordEmbeddings = true,

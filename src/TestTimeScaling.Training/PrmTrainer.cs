@@ -12,25 +12,9 @@ namespace TestTimeScaling.Training;
 public static class PrmTrainer
 {
     /// <summary>The reward model's configuration (Hugging Face <c>LlamaForTokenClassification</c>, one label).</summary>
-    public static ModelConfig ConfigFor(PrmTrainingOptions options, CharacterVocabulary vocabulary) => new()
-    {
-        ModelType = "llama",
-        Architecture = "LlamaForTokenClassification",
-        VocabSize = vocabulary.VocabSize,
-        HiddenSize = options.HiddenSize,
-        IntermediateSize = options.IntermediateSize,
-        NumHiddenLayers = options.Layers,
-        NumAttentionHeads = options.Heads,
-        NumKeyValueHeads = options.KeyValueHeads,
-        HeadDim = options.HiddenSize / options.Heads,
-        MaxPositionEmbeddings = options.ContextLength,
-        RmsNormEps = 1e-5,
-        TieWordEmbeddings = false,
-        BosTokenId = vocabulary.BosTokenId,
-        EosTokenIds = vocabulary.EosTokenIds,
-        PadTokenId = vocabulary.PadTokenId,
-        NumLabels = 1,
-    };
+    public static ModelConfig ConfigFor(PrmTrainingOptions options, CharacterVocabulary vocabulary) =>
+        PolicyTrainer.SmallLlama(vocabulary, options.HiddenSize, options.IntermediateSize, options.Layers, options.Heads, options.KeyValueHeads, options.ContextLength)
+        with { Architecture = "LlamaForTokenClassification", TieWordEmbeddings = false, NumLabels = 1 };
 
     /// <summary>The configuration of a reward model that starts from <paramref name="policy"/>: its trunk plus <paramref name="extraLayers"/> blocks, a one-label score head.</summary>
     public static ModelConfig ConfigFrom(ModelConfig policy, int extraLayers) =>
