@@ -201,15 +201,17 @@ public class GenerationEngineTests : IDisposable
     [Fact]
     public async Task CancellationMidGenerationStopsPromptlyAndReportsWhatWasSpent()
     {
-        // No end-of-sequence token, so only cancellation can end it early.
+        // No end-of-sequence token, so only cancellation can end it early. The tokenizer cancels the token
+        // on its 50th decode (the engine decodes once per row per step to look for the stop sequence):
+        // deterministically mid-generation, whatever the machine's speed.
         var config = _model.Config with { MaxPositionEmbeddings = 4096, EosTokenIds = [] };
         using var model = TinyModels.Random(config, seed: 4);
-        using var engine = new GenerationEngine(model, new EosOverride(_tokenizer, -1));
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var request = new SampleRequest { Prompt = Prompt, N = 4, Options = new SamplingOptions { MaxNewTokens = 4000, Seed = 1 } };
+        using var cts = new CancellationTokenSource();
+        using var engine = new GenerationEngine(model, new CancelOnDecode(new EosOverride(_tokenizer, -1), cts, afterDecodes: 50));
+        var request = new SampleRequest { Prompt = Prompt, N = 4, Options = new SamplingOptions { MaxNewTokens = 4000, Seed = 1, StopSequences = ["never generated: ~"] } };
         var error = await Assert.ThrowsAsync<SamplingCanceledException>(() => engine.SampleAsync(request, cts.Token));
         Assert.True(error.Partial.Usage.GeneratedTokens > 0);
-        Assert.True(error.Partial.Usage.GeneratedTokens < 4 * 4000);
+        Assert.InRange(error.Partial.Usage.GeneratedTokens, 4 * 12, 4 * 14); // cancelled on step 13 of 4000
         Assert.All(error.Partial.Completions, c => Assert.Equal(FinishReason.Abandoned, c.FinishReason));
     }
 
@@ -244,6 +246,20 @@ public class GenerationEngineTests : IDisposable
         for (int i = 0; i < 5; i++) engine.Generate(request with { Options = request.Options with { Seed = i } }, CancellationToken.None);
         long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Assert.Equal(before, after);
+    }
+
+    private sealed class CancelOnDecode(ITextTokenizer inner, CancellationTokenSource cts, int afterDecodes) : ITextTokenizer
+    {
+        private int _decodes;
+        public IReadOnlyList<int> Encode(string text) => inner.Encode(text);
+        public string Decode(IEnumerable<int> ids)
+        {
+            if (++_decodes == afterDecodes) cts.Cancel();
+            return inner.Decode(ids);
+        }
+        public bool AddBosToken => inner.AddBosToken;
+        public int? BosTokenId => inner.BosTokenId;
+        public IReadOnlyList<int> EosTokenIds => inner.EosTokenIds;
     }
 
     private sealed class EosOverride(ITextTokenizer inner, int eos) : ITextTokenizer
