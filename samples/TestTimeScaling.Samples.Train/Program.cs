@@ -26,11 +26,20 @@ var total = Stopwatch.StartNew();
 
 void Report(TrainingProgress p) => Console.WriteLine($"  step {p.Step,5}/{p.TotalSteps}  loss {p.Loss:F4}  lr {p.LearningRate:E2}  {p.Elapsed:mm\\:ss}");
 
-Console.WriteLine($"Training the policy ({policyOptions.Steps} steps, batch {policyOptions.BatchSize}, seed {seed})...");
-var policyRun = PolicyTrainer.Train(policyOptions, vocabulary, new SyncProgress<TrainingProgress>(Report));
 string policyDir = Path.Combine(outDir, EmbeddedModels.PolicyFolder);
-EmbeddedModels.Save(policyRun.Model, vocabulary, policyDir);
-policyRun.Model.Dispose();
+TrainingResult? policyRun = null;
+if (named.TryGetValue("policy", out var reusedPolicy))
+{
+    Console.WriteLine($"Reusing the policy in {reusedPolicy}.");
+    policyDir = reusedPolicy;
+}
+else
+{
+    Console.WriteLine($"Training the policy ({policyOptions.Steps} steps, batch {policyOptions.BatchSize}, seed {seed})...");
+    policyRun = PolicyTrainer.Train(policyOptions, vocabulary, new SyncProgress<TrainingProgress>(Report));
+    EmbeddedModels.Save(policyRun.Model, vocabulary, policyDir);
+    policyRun.Model.Dispose();
+}
 
 // From here on, everything goes through the public loader, exactly as users load the shipped models.
 using var policy = LanguageModel.Load(policyDir);
@@ -54,7 +63,7 @@ var report = await ModelEvaluator.EvaluateAsync(sampler, problems, samples: 16, 
 total.Stop();
 
 var card = new ModelCardWriter(command, seed, policyOptions, prmOptions, policyRun, prmRun, examples, report, total.Elapsed);
-File.WriteAllText(Path.Combine(policyDir, "README.md"), card.Policy());
+if (policyRun is not null) File.WriteAllText(Path.Combine(policyDir, "README.md"), card.Policy());
 File.WriteAllText(Path.Combine(prmDir, "README.md"), card.Prm());
 File.WriteAllText(Path.Combine(outDir, "evaluation.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine(card.Table());

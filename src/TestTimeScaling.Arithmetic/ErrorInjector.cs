@@ -3,8 +3,8 @@ using System.Text;
 namespace TestTimeScaling.Arithmetic;
 
 /// <summary>
-/// Makes plausible wrong solutions for reward-model training: one step gets a wrong result (an arithmetic slip) or a
-/// wrong operand (a misread), and every later line carries on consistently from the wrong value, the way a model's
+/// Makes plausible wrong solutions for reward-model training: one step gets a wrong result (an arithmetic slip), a
+/// wrong operand (a misread) or a wrong left value (a miscopied running value), and every later line carries on consistently from the wrong value, the way a model's
 /// own mistakes propagate. Under <see cref="StepLabeler"/>, the steps before the corrupted one stay correct and the
 /// rest are wrong, so the error's position is known exactly.
 /// </summary>
@@ -60,22 +60,31 @@ public static class ErrorInjector
         int left = index == 0 ? problem.Start : truth[index - 1];
         ArithmeticOperation op = problem.Operations[index];
         ArithmeticOperation written = op;
+        int writtenLeft = left;
         int value;
-        if (random.Next(2) == 0)
+        switch (random.Next(3))
         {
-            value = Slip(truth[index], random);
-        }
-        else
-        {
-            written = op with { Operand = MisreadOperand(op, random) };
-            if (written.TryApply(left) is not { } misread || misread == truth[index])
-                return null;
-            value = misread;
+            case 0:
+                value = Slip(truth[index], random);
+                break;
+            case 1:
+                written = op with { Operand = MisreadOperand(op, random) };
+                if (written.TryApply(left) is not { } misread || misread == truth[index])
+                    return null;
+                value = misread;
+                break;
+            default:
+                // A miscopied running value, worked out correctly from there.
+                writtenLeft = Slip(left, random);
+                if (op.TryApply(writtenLeft) is not { } fromCopy || fromCopy == truth[index])
+                    return null;
+                value = fromCopy;
+                break;
         }
         if (value < 0)
             return null;
 
-        var text = new StringBuilder(SolutionWriter.StepLine(left, written, value));
+        var text = new StringBuilder(SolutionWriter.StepLine(writtenLeft, written, value));
         for (int i = index + 1; i < problem.Operations.Count; i++)
         {
             ArithmeticOperation next = problem.Operations[i];

@@ -35,19 +35,16 @@ public static class ModelEvaluator
             {
                 var scores = await prm.ScoreAsync(problem.ToProblem(), texts, cancellationToken).ConfigureAwait(false);
                 weighted = WeightedVote.Select(answers, scores.Select(s => s.Value).ToList()).Winner == problem.AnswerText;
-                int top = Enumerable.Range(0, texts.Count).MaxBy(j => scores[j].Value);
+                // As the library's best-of-N does: only a solution with an answer can win (a cut-off one has none).
+                var candidates = Enumerable.Range(0, texts.Count).Where(j => answers[j] is not null).DefaultIfEmpty(0);
+                int top = candidates.MaxBy(j => scores[j].Value);
                 best = correct[top];
                 for (int j = 0; j < texts.Count; j++)
                 {
+                    // Label splits the text exactly as the verifier does: one label per step score.
                     var labeled = PrmDataset.Label(problem, texts[j], "eval");
-                    // The verifier splits the raw text; align on the non-blank steps both agree on.
-                    var raw = StepTokens.Split(texts[j], ArithmeticFormat.StepDelimiter);
-                    var kept = raw.Select((s, k) => (s, k)).Where(x => x.s.Trim().Length > 0).Select(x => x.k).ToList();
-                    for (int k = 0; k < kept.Count; k++)
-                    {
-                        stepScores.Add(scores[j].StepScores![kept[k]]);
-                        stepLabels.Add(labeled.Labels[k]);
-                    }
+                    stepScores.AddRange(scores[j].StepScores!);
+                    stepLabels.AddRange(labeled.Labels);
                 }
             }
             rows.Add((problem.Level, correct.Count(c => c) / (double)samples, majority, correct.Any(c => c), weighted, best));

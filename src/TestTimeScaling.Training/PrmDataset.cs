@@ -38,11 +38,32 @@ public static class PrmDataset
         return examples;
     }
 
-    /// <summary>Splits a solution into steps and labels each with <see cref="StepLabeler"/>.</summary>
+    /// <summary>
+    /// An endless stream of fresh training problems' solutions, alternating a gold solution and one with an injected
+    /// error (each problem gives one of the two), reproducible from <paramref name="seed"/>.
+    /// </summary>
+    public static IEnumerable<LabeledSolution> Synthetic(long seed)
+    {
+        var random = new SeededRandom(seed);
+        for (int chunk = 0; ; chunk++)
+        {
+            var problems = ProblemGenerator.GenerateMixed(512, unchecked((int)(seed * 104_729 + chunk)));
+            for (int i = 0; i < problems.Count; i++)
+            {
+                string gold = SolutionWriter.Write(problems[i]);
+                yield return i % 2 == 0
+                    ? Label(problems[i], gold, "gold")
+                    : Label(problems[i], ErrorInjector.Corrupt(problems[i], gold, random).Text, "injected");
+            }
+        }
+    }
+
+    /// <summary>Splits a solution into steps as <see cref="StepTokens.SplitClosed"/> does and labels each with <see cref="StepLabeler"/>.</summary>
     public static LabeledSolution Label(ArithmeticProblem problem, string solution, string source)
     {
-        var steps = StepTokens.Split(solution, ArithmeticFormat.StepDelimiter)
-            .Where(s => s.Trim().Length > 0).ToList();
+        // Steps exactly as the verifier reads them (blank lines included, the last one closed), so every label
+        // sits where the verifier will look.
+        var steps = StepTokens.SplitClosed(solution, ArithmeticFormat.StepDelimiter);
         var labels = StepLabeler.Label(problem, string.Concat(steps));
         if (labels.Count != steps.Count)
             throw new InvalidOperationException($"Step labeler returned {labels.Count} labels for {steps.Count} steps of '{solution}'.");

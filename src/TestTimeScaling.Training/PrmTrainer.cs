@@ -21,7 +21,8 @@ public static class PrmTrainer
         policy with { Architecture = "LlamaForTokenClassification", NumLabels = 1, TieWordEmbeddings = false, NumHiddenLayers = policy.NumHiddenLayers + extraLayers };
 
     /// <summary>
-    /// Trains on labeled solutions, drawing batches with the seeded generator. With
+    /// Trains on labeled solutions, drawing batches with the seeded generator; a <see cref="PrmTrainingOptions.SyntheticShare"/>
+    /// of each batch is fresh generated problems instead. With
     /// <paramref name="initializeFrom"/>, the trunk starts as a copy of that policy (as reward models are
     /// usually fine-tuned from their policy: judging a step needs the arithmetic the policy already knows)
     /// and the shape options are ignored; otherwise it starts from random weights.
@@ -34,27 +35,39 @@ public static class PrmTrainer
         var encoded = examples.Select(e => Encode(e, vocabulary)).ToList();
         var config = initializeFrom is null ? ConfigFor(options, vocabulary) : ConfigFrom(initializeFrom.Config, options.ExtraLayers);
         var model = LlamaDecoder.Create(config, options.Seed);
-        if (initializeFrom is not null) CopyTrunk(initializeFrom, model);
+        if (initializeFrom is not null) CopyTrunk(initializeFrom, model, options.FreezeTrunk);
         var random = new SeededRandom(options.Seed);
+        using var fresh = PrmDataset.Synthetic(options.Seed * 31 + 7).Select(e => Encode(e, vocabulary)).GetEnumerator();
         var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
         return TrainingLoop.Run(model, schedule, options.WeightDecay, _ =>
         {
-            var batch = Enumerable.Range(0, options.BatchSize).Select(_ => encoded[random.Next(encoded.Count)]).ToList();
-            return Loss(model, batch, vocabulary.PadTokenId);
+            var batch = Enumerable.Range(0, options.BatchSize).Select(i =>
+            {
+                if (i >= options.FreshPerBatch) return encoded[random.Next(encoded.Count)];
+                fresh.MoveNext();
+                return fresh.Current;
+            }).ToList();
+            return Loss(model, batch, vocabulary.PadTokenId, options.LanguageModelingWeight);
         }, progress, cancellationToken);
     }
 
     /// <summary>
-    /// Copies the policy's embeddings, blocks and final norm. The added blocks start with zero output
-    /// projections, so they pass the policy's residual stream through unchanged until training shapes them.
+    /// Copies the policy's embeddings, blocks and final norm, and with <paramref name="freeze"/> stops their
+    /// gradients. The added blocks start with zero output projections, so they pass the policy's residual
+    /// stream through unchanged until training shapes them.
     /// </summary>
-    private static void CopyTrunk(LlamaDecoder from, LlamaDecoder to)
+    private static void CopyTrunk(LlamaDecoder from, LlamaDecoder to, bool freeze)
     {
         using var noGrad = no_grad();
         var source = from.StateDict();
+        var parameters = to.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, target) in to.StateDict())
         {
-            if (source.TryGetValue(name, out var weights)) target.copy_(weights);
+            if (source.TryGetValue(name, out var weights))
+            {
+                target.copy_(weights);
+                if (freeze && parameters.TryGetValue(name, out var parameter)) parameter.requires_grad = false;
+            }
             else if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal)) target.zero_();
         }
     }
@@ -81,11 +94,21 @@ public static class PrmTrainer
         return (tokens, targets);
     }
 
-    private static Tensor Loss(LlamaDecoder model, List<(int[] Input, long[] Targets)> batch, int padId)
+    private static Tensor Loss(LlamaDecoder model, List<(int[] Input, long[] Targets)> batch, int padId, double languageModelingWeight)
     {
         var (inputs, targets) = SequenceBatch.Collate(batch.Select(b => b.Input).ToList(), batch.Select(b => b.Targets).ToList(), padId);
-        var logits = model.Forward(inputs)[.., .., 0];
+        var (hidden, output) = model.ForwardWithHidden(inputs);
+        var logits = output[.., .., 0];
         var mask = targets.ne(SequenceBatch.Ignore);
-        return nn.functional.binary_cross_entropy_with_logits(logits.masked_select(mask), targets.masked_select(mask).to(ScalarType.Float32));
+        var loss = nn.functional.binary_cross_entropy_with_logits(logits.masked_select(mask), targets.masked_select(mask).to(ScalarType.Float32));
+        if (languageModelingWeight == 0) return loss;
+
+        // Next-token prediction where the next token is a right solution token (its dense label is 1): the trunk
+        // keeps learning to write correct steps, never wrong ones.
+        var next = inputs[.., 1..];
+        var learn = targets[.., 1..].eq(1);
+        var nextLogits = model.EmbeddingLogits(hidden[.., ..^1]);
+        var languageModeling = nn.functional.cross_entropy(nextLogits[learn], next[learn]);
+        return loss + languageModelingWeight * languageModeling;
     }
 }

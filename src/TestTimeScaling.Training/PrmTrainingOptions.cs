@@ -27,6 +27,29 @@ public sealed record PrmTrainingOptions
     /// the prediction made one position earlier, which needs layers after that prediction exists.
     /// </summary>
     public int ExtraLayers { get; init; } = 2;
+    /// <summary>
+    /// Whether the blocks copied from the policy stay fixed, so only the added blocks and the score head train.
+    /// The copied trunk is the part that can do the task's arithmetic; fine-tuning it on a few thousand labelled
+    /// solutions wears that skill down, and a frozen trunk needs no backward pass, so each step is cheaper too.
+    /// </summary>
+    public bool FreezeTrunk { get; init; } = false;
+    /// <summary>
+    /// Weight of a language-modelling loss trained alongside the score: predicting each correct solution token
+    /// through the embedding matrix. Judging a step needs the arithmetic to redo it; the binary labels alone teach
+    /// the trunk little of it and wear down what it had, while next-token prediction on right steps keeps teaching
+    /// it. Training only: the saved model has just the score head. 0 turns it off.
+    /// </summary>
+    public double LanguageModelingWeight { get; init; } = 0;
+    /// <summary>
+    /// Share of each batch made of freshly generated problems (a gold solution, or the same with one injected error),
+    /// the rest drawn from the built data set. A few thousand sampled solutions over a thousand problems are
+    /// memorized in a few epochs (checked: step AUROC 0.98 on its training solutions, 0.86 on new problems); fresh
+    /// problems leave nothing to memorize but the arithmetic itself.
+    /// </summary>
+    public double SyntheticShare { get; init; } = 0.5;
+
+    /// <summary>Freshly generated solutions in each batch: <see cref="SyntheticShare"/> of <see cref="BatchSize"/>, rounded.</summary>
+    public int FreshPerBatch => (int)Math.Round(BatchSize * SyntheticShare);
 
     /// <summary>Model width.</summary>
     public int HiddenSize { get; init; } = 96;
@@ -59,6 +82,8 @@ public sealed record PrmTrainingOptions
         Positive(KeyValueHeads, nameof(KeyValueHeads));
         Positive(IntermediateSize, nameof(IntermediateSize));
         Positive(ContextLength, nameof(ContextLength));
+        if (!(LanguageModelingWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(LanguageModelingWeight), LanguageModelingWeight, "LanguageModelingWeight must be >= 0.");
+        if (!(SyntheticShare >= 0 && SyntheticShare < 1)) throw new ArgumentOutOfRangeException(nameof(SyntheticShare), SyntheticShare, "SyntheticShare must be in [0, 1).");
         if (ExtraLayers < 0) throw new ArgumentOutOfRangeException(nameof(ExtraLayers), ExtraLayers, "ExtraLayers must be >= 0.");
         if (SamplingTemperature < 0) throw new ArgumentOutOfRangeException(nameof(SamplingTemperature), SamplingTemperature, "SamplingTemperature must be >= 0.");
     }

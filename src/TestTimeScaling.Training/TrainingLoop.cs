@@ -17,7 +17,9 @@ internal static class TrainingLoop
     {
         var clock = Stopwatch.StartNew();
         model.train();
-        using var optimizer = optim.AdamW(model.parameters(), schedule.PeakLearningRate, beta1: 0.9, beta2: 0.99, weight_decay: weightDecay);
+        // Frozen parameters (requires_grad off) are left out of the optimizer and the clipping.
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = optim.AdamW(trainable, schedule.PeakLearningRate, beta1: 0.9, beta2: 0.99, weight_decay: weightDecay);
         var losses = new List<double>(schedule.TotalSteps);
         double sinceReport = 0;
         int reported = 0;
@@ -32,7 +34,7 @@ internal static class TrainingLoop
                 var lossTensor = lossAt(step);
                 optimizer.zero_grad();
                 lossTensor.backward();
-                nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                nn.utils.clip_grad_norm_(trainable, 1.0);
                 optimizer.step();
                 loss = lossTensor.item<float>();
             }

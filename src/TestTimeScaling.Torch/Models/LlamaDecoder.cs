@@ -91,6 +91,22 @@ public sealed class LlamaDecoder : nn.Module
     }
 
     /// <summary>
+    /// Like <see cref="Forward(Tensor)"/>, but also returns the trunk's final (normalized) hidden states [B, T, hidden],
+    /// for training objectives that read the trunk besides the head (e.g. a language-modeling loss through
+    /// <see cref="EmbeddingLogits"/> while a score head trains).
+    /// </summary>
+    public (Tensor Hidden, Tensor Output) ForwardWithHidden(Tensor inputIds)
+    {
+        using var scope = NewDisposeScope();
+        using var step = AttentionStep.Causal(inputIds.shape[0], inputIds.shape[1], inputIds.device);
+        var hidden = model.Forward(inputIds, step, cache: null);
+        return (hidden.MoveToOuterDisposeScope(), Head(hidden).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Next-token logits [.., vocab] of hidden states through the input embedding matrix (weight tying), whatever this model's head.</summary>
+    public Tensor EmbeddingLogits(Tensor hidden) => model.TiedLogits(hidden);
+
+    /// <summary>
     /// Appends token ids [B, T] to the rows of <paramref name="cache"/> (row b takes its first
     /// <paramref name="valid"/>[b] tokens; the rest are padding) and returns the head output at each
     /// row's last new token, [B, vocab] or [B, labels].

@@ -9,6 +9,14 @@ public sealed record ProcessRewardOptions
     /// <summary>How step scores become the outcome score.</summary>
     public StepAggregation Aggregation { get; init; } = StepAggregation.Last;
 
+    /// <summary>
+    /// Score a last step that lacks the delimiter as if the delimiter followed it (see <see cref="StepTokens.SplitClosed"/>):
+    /// the text has ended, and the model should judge it as ended rather than as a line still being written.
+    /// Reward models trained with closed steps (the embedded one is) need this on; turn it off for a model trained
+    /// on open last steps.
+    /// </summary>
+    public bool CloseLastStep { get; init; } = true;
+
     /// <summary>Prepend the tokenizer's BOS token; null (the default) does what the tokenizer says.</summary>
     public bool? AddBosToken { get; init; }
 

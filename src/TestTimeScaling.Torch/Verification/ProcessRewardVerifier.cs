@@ -57,7 +57,7 @@ public sealed class ProcessRewardVerifier : IVerifier
         var encoded = solutions.Select((s, i) =>
         {
             ArgumentNullException.ThrowIfNull(s, $"{nameof(solutions)}[{i}]");
-            var steps = StepTokens.Split(s, _options.StepDelimiter);
+            var steps = _options.CloseLastStep ? StepTokens.SplitClosed(s, _options.StepDelimiter) : StepTokens.Split(s, _options.StepDelimiter);
             var (tokens, ends) = StepTokens.Encode(_tokenizer, problem.Prompt, steps, _options.AddBosToken ?? _tokenizer.AddBosToken);
             if (tokens.Length > _model.Config.MaxPositionEmbeddings)
                 throw new ArgumentException($"Solution {i} with its prompt is {tokens.Length} tokens, more than the reward model's context ({_model.Config.MaxPositionEmbeddings}).", nameof(solutions));

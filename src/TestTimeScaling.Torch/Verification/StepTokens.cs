@@ -22,6 +22,19 @@ public static class StepTokens
         return steps;
     }
 
+    /// <summary>
+    /// Splits like <see cref="Split"/>, then closes a last step that lacks its delimiter. A causal model reads each
+    /// token without seeing what follows, so without the closing delimiter it cannot tell a finished line from one
+    /// that was cut off (by an end-of-sequence token or a length limit) and would judge a truncated solution only
+    /// on the part it got right.
+    /// </summary>
+    public static IReadOnlyList<string> SplitClosed(string solution, string delimiter)
+    {
+        var steps = Split(solution, delimiter).ToList();
+        if (steps.Count > 0 && !steps[^1].EndsWith(delimiter, StringComparison.Ordinal)) steps[^1] += delimiter;
+        return steps;
+    }
+
     /// <summary>Token ids of [BOS] + prompt + steps, and the index of each step's last token.</summary>
     public static (int[] Tokens, int[] StepEnds) Encode(ITextTokenizer tokenizer, string prompt, IReadOnlyList<string> steps, bool addBos)
     {

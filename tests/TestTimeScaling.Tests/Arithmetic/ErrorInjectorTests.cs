@@ -42,10 +42,10 @@ public sealed partial class ErrorInjectorTests
                 int left = int.Parse(line.Groups[1].Value), operand = int.Parse(line.Groups[3].Value), result = int.Parse(line.Groups[4].Value);
                 var written = new ArithmeticOperation(ArithmeticOperation.FromSymbol(line.Groups[2].Value[0])!.Value, operand);
 
-                // Every line chains from the line before; only the corrupted line may differ from the problem or slip.
-                Assert.Equal(running, left);
+                // Every line chains from the line before; only the corrupted line may miscopy, differ from the problem or slip.
                 if (i != corrupted.FirstWrongStep)
                 {
+                    Assert.Equal(running, left);
                     Assert.Equal(problem.Operations[i], written);
                     Assert.Equal(written.TryApply(left), result);
                 }
@@ -54,6 +54,25 @@ public sealed partial class ErrorInjectorTests
             if (corrupted.FirstWrongStep < problem.Operations.Count)
                 Assert.Equal($"A: {running}", steps[^1]);
         }
+    }
+
+    [Fact]
+    public void MakesEveryKindOfMistake()
+    {
+        var random = new SeededRandom(6);
+        ArithmeticProblem problem = ArithmeticProblem.Parse("Q: 17 +8 *3 -12\n");
+        var kinds = new HashSet<string>();
+        for (int n = 0; n < 300; n++)
+        {
+            CorruptedSolution corrupted = ErrorInjector.Corrupt(problem, SolutionWriter.Write(problem), random);
+            if (corrupted.FirstWrongStep == problem.Operations.Count) { kinds.Add("answer"); continue; }
+            Match line = StepPattern().Match(StepLabeler.SplitSteps(corrupted.Text)[corrupted.FirstWrongStep]);
+            int left = int.Parse(line.Groups[1].Value), operand = int.Parse(line.Groups[3].Value);
+            int expectedLeft = corrupted.FirstWrongStep == 0 ? problem.Start : problem.IntermediateValues()[corrupted.FirstWrongStep - 1];
+            kinds.Add(left != expectedLeft ? "left" : operand != problem.Operations[corrupted.FirstWrongStep].Operand ? "operand" : "result");
+        }
+
+        Assert.Equal(["answer", "left", "operand", "result"], kinds.Order());
     }
 
     [Fact]

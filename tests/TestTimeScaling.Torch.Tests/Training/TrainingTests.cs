@@ -53,6 +53,64 @@ public class TrainingTests
     }
 
     [Fact]
+    public void AFrozenTrunkStaysThePolicysWhileTheAddedBlocksAndHeadTrain()
+    {
+        using var policy = PolicyTrainer.Train(Tiny with { Steps = 3 }, Vocabulary).Model;
+        var examples = PrmDataset.Synthetic(seed: 9).Take(40).ToList();
+        var options = new PrmTrainingOptions { Steps = 3, BatchSize = 8, WarmupSteps = 1, ExtraLayers = 1, FreezeTrunk = true, LanguageModelingWeight = 1 };
+        using var prm = PrmTrainer.Train(examples, options, Vocabulary, initializeFrom: policy).Model;
+
+        var before = policy.StateDict();
+        var after = prm.StateDict();
+        Assert.Equal(policy.Config.NumHiddenLayers + 1, prm.Config.NumHiddenLayers);
+        foreach (var (name, weights) in before)
+            Assert.True(weights.allclose(after[name], rtol: 0, atol: 0), $"{name} changed although the trunk is frozen");
+        Assert.False(after["score.weight"].abs().sum().item<float>() == 0);
+        // The added block's output projection starts at zero (a pass-through) and must have moved.
+        string added = $"model.layers.{policy.Config.NumHiddenLayers}.mlp.down_proj.weight";
+        Assert.True(after[added].abs().sum().item<float>() > 0, $"{added} did not train");
+    }
+
+    [Fact]
+    public void TheLanguageModelingTermAddsToTheRewardLoss()
+    {
+        using var policy = PolicyTrainer.Train(Tiny with { Steps = 3 }, Vocabulary).Model;
+        var examples = PrmDataset.Synthetic(seed: 9).Take(40).ToList();
+        var options = new PrmTrainingOptions { Steps = 1, BatchSize = 8, WarmupSteps = 1, ExtraLayers = 1, SyntheticShare = 0 };
+        var plain = PrmTrainer.Train(examples, options, Vocabulary, initializeFrom: policy);
+        var withLm = PrmTrainer.Train(examples, options with { LanguageModelingWeight = 1 }, Vocabulary, initializeFrom: policy);
+        using var a = plain.Model;
+        using var b = withLm.Model;
+        // Same weights, same batch: the first loss differs by exactly the next-token term, which is positive.
+        Assert.True(withLm.Losses[0] > plain.Losses[0] + 0.1, $"{withLm.Losses[0]:F3} vs {plain.Losses[0]:F3}");
+    }
+
+    [Fact]
+    public void SyntheticSolutionsAreFreshAlternatingAndReproducible()
+    {
+        var first = PrmDataset.Synthetic(seed: 4).Take(600).ToList();
+        var again = PrmDataset.Synthetic(seed: 4).Take(600).ToList();
+        Assert.Equal(first.Select(e => e.Prompt + string.Concat(e.Steps)), again.Select(e => e.Prompt + string.Concat(e.Steps)));
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => i % 2 == 0 ? "gold" : "injected"), first.Select(e => e.Source));
+        Assert.All(first.Where(e => e.Source == "gold"), e => Assert.All(e.Labels, Assert.True));
+        Assert.All(first.Where(e => e.Source == "injected"), e => Assert.Contains(false, e.Labels));
+        Assert.DoesNotContain(first, e => EvaluationSplits.IsEvaluation(e.Prompt));
+        Assert.True(first.Select(e => e.Prompt).Distinct().Count() > 500, "problems repeat");
+    }
+
+    [Fact]
+    public void ACutOffLastLineIsClosedAndLabelledWrongAtItsEnd()
+    {
+        var problem = ArithmeticProblem.Parse("Q: 17 +8 *3\n");
+        var example = PrmDataset.Label(problem, "17+8=25\n25*3=7", "policy");
+
+        Assert.Equal(["17+8=25\n", "25*3=7\n"], example.Steps);
+        Assert.Equal([true, false], example.Labels);
+        // "25*3=7\n" departs from "25*3=75\n" at the newline, where the line ended too early.
+        Assert.Equal("17+8=25\n25*3=7".Length, example.FirstErrorOffset);
+    }
+
+    [Fact]
     public void PolicyExamplesLearnOnlyTheSolutionAndTheEnd()
     {
         var problem = ProblemGenerator.Generate(1, seed: 3, level: 2)[0];
