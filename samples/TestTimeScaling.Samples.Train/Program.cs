@@ -1,6 +1,6 @@
 // Trains the embedded default models on the arithmetic task and writes them under models/:
 //   dotnet run -c Release --project samples/TestTimeScaling.Samples.Train -- [--out models] [--seed 1]
-//       [--policy-steps 3000] [--prm-steps 1500] [--prm-problems 1200] [--eval-problems 500]
+//       [--policy-steps 3000] [--prm-steps 2500] [--prm-problems 1200] [--eval-problems 500]
 // Every figure in the model cards comes from this run; the seed makes it reproducible.
 using System.Diagnostics;
 using System.Globalization;

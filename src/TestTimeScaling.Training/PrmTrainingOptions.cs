@@ -4,7 +4,7 @@ namespace TestTimeScaling.Training;
 public sealed record PrmTrainingOptions
 {
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 1500;
+    public int Steps { get; init; } = 2500;
     /// <summary>Solutions per step.</summary>
     public int BatchSize { get; init; } = 48;
     /// <summary>Peak learning rate (AdamW).</summary>
@@ -39,7 +39,7 @@ public sealed record PrmTrainingOptions
     /// the trunk little of it and wear down what it had, while next-token prediction on right steps keeps teaching
     /// it. Training only: the saved model has just the score head. 0 turns it off.
     /// </summary>
-    public double LanguageModelingWeight { get; init; } = 0;
+    public double LanguageModelingWeight { get; init; } = 1;
     /// <summary>
     /// Share of each batch made of freshly generated problems (a gold solution, or the same with one injected error),
     /// the rest drawn from the built data set. A few thousand sampled solutions over a thousand problems are

@@ -57,21 +57,22 @@ public class EmbeddedModelTests(EmbeddedModelsFixture models)
     }
 
     [Fact]
-    public async Task TheRewardModelSeparatesCorrectFromCorruptedStepsBetterThanChance()
+    public async Task TheRewardModelRanksCorrectSolutionsAboveTheSameWithOneCorruptedStep()
     {
-        // 50 fixed Dev problems: the gold solution and the same with one injected error (seeded).
-        // Measured for the shipped PRM: step-level AUROC 0.664 on this set, and the gold solution scores
-        // strictly higher (min aggregation) in 23 of 50 pairs. Small off-by-one or off-by-ten slips mostly
-        // escape it (see the model card); this guards the separation it does have against regressions.
-        var verifier = models.Prm.CreateProcessVerifier(new ProcessRewardOptions { Aggregation = StepAggregation.Min });
+        // 50 fixed Dev problems: the gold solution and the same with one injected error (seeded), scored by the
+        // verifier as users get it (last-step aggregation). Measured for the shipped PRM: the gold solution scores
+        // strictly higher in 39 of 50 pairs, and the step-level AUROC on these 100 solutions is 0.852.
+        var verifier = models.Prm.CreateProcessVerifier();
         var random = new SeededRandom(11);
         var scores = new List<double>();
         var labels = new List<bool>();
+        int goldHigher = 0;
         foreach (var problem in EvaluationSplits.Dev.Where((_, i) => i % 5 == 0))
         {
             string gold = SolutionWriter.Write(problem);
             string corrupted = ErrorInjector.Corrupt(problem, gold, random).Text;
             var result = await verifier.ScoreAsync(problem.ToProblem(), [gold, corrupted]);
+            if (result[0].Value > result[1].Value) goldHigher++;
             foreach (var (text, score) in new[] { (gold, result[0]), (corrupted, result[1]) })
             {
                 var stepLabels = StepLabeler.Label(problem, text);
@@ -81,6 +82,7 @@ public class EmbeddedModelTests(EmbeddedModelsFixture models)
             }
         }
         double auroc = TestTimeScaling.Metrics.Auroc.Compute(scores, labels);
-        Assert.True(auroc >= 0.6, $"step-level AUROC {auroc:F3}");
+        Assert.True(goldHigher >= 35, $"gold ranked above its corrupted copy in {goldHigher} of 50 pairs");
+        Assert.True(auroc >= 0.80, $"step-level AUROC {auroc:F3}");
     }
 }

@@ -76,7 +76,7 @@ public class TrainingTests
     {
         using var policy = PolicyTrainer.Train(Tiny with { Steps = 3 }, Vocabulary).Model;
         var examples = PrmDataset.Synthetic(seed: 9).Take(40).ToList();
-        var options = new PrmTrainingOptions { Steps = 1, BatchSize = 8, WarmupSteps = 1, ExtraLayers = 1, SyntheticShare = 0 };
+        var options = new PrmTrainingOptions { Steps = 1, BatchSize = 8, WarmupSteps = 1, ExtraLayers = 1, SyntheticShare = 0, LanguageModelingWeight = 0 };
         var plain = PrmTrainer.Train(examples, options, Vocabulary, initializeFrom: policy);
         var withLm = PrmTrainer.Train(examples, options with { LanguageModelingWeight = 1 }, Vocabulary, initializeFrom: policy);
         using var a = plain.Model;
