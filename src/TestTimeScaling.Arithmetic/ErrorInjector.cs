@@ -4,8 +4,8 @@ namespace TestTimeScaling.Arithmetic;
 
 /// <summary>
 /// Makes plausible wrong solutions for reward-model training: one step gets a wrong result (an arithmetic slip), a
-/// wrong operand (a misread) or a wrong left value (a miscopied running value), and every later line carries on consistently from the wrong value, the way a model's
-/// own mistakes propagate. Under <see cref="StepLabeler"/>, the steps before the corrupted one stay correct and the
+/// wrong operand (a misread) or a wrong left value (a miscopied running value), and every later line carries on
+/// consistently from the wrong value, the way a model's own mistakes propagate. Under <see cref="StepLabeler"/>, the steps before the corrupted one stay correct and the
 /// rest are wrong, so the error's position is known exactly.
 /// </summary>
 public static class ErrorInjector

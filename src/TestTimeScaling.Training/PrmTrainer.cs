@@ -60,13 +60,13 @@ public static class PrmTrainer
     {
         using var noGrad = no_grad();
         var source = from.StateDict();
-        var parameters = to.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        // StateDict's tensors are the parameters themselves, so switching their gradient off freezes them.
         foreach (var (name, target) in to.StateDict())
         {
             if (source.TryGetValue(name, out var weights))
             {
                 target.copy_(weights);
-                if (freeze && parameters.TryGetValue(name, out var parameter)) parameter.requires_grad = false;
+                if (freeze) target.requires_grad = false;
             }
             else if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal)) target.zero_();
         }

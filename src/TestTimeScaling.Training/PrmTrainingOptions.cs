@@ -29,8 +29,8 @@ public sealed record PrmTrainingOptions
     public int ExtraLayers { get; init; } = 2;
     /// <summary>
     /// Whether the blocks copied from the policy stay fixed, so only the added blocks and the score head train.
-    /// The copied trunk is the part that can do the task's arithmetic; fine-tuning it on a few thousand labelled
-    /// solutions wears that skill down, and a frozen trunk needs no backward pass, so each step is cheaper too.
+    /// Steps are cheaper (no backward pass through the trunk: 0.20 s against 0.35 s per step here), but the model judges worse:
+    /// with the embedded policy, step AUROC on Dev samples fell from 0.863 to 0.806, so it is off by default.
     /// </summary>
     public bool FreezeTrunk { get; init; } = false;
     /// <summary>
