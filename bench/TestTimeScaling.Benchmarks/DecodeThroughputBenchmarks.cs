@@ -1,6 +1,5 @@
+using TestTimeScaling.Torch;
 using BenchmarkDotNet.Attributes;
-using TestTimeScaling.Torch.Generation;
-using TestTimeScaling.Torch.Models;
 using TorchSharp;
 
 namespace TestTimeScaling.Benchmarks;

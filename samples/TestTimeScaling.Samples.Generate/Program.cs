@@ -39,7 +39,7 @@ try
     Console.WriteLine($"--- {u.GeneratedTokens} tokens generated, {u.PromptTokens} prompt tokens prefilled once, {u.ForwardPasses} forward passes, {u.WallTime.TotalMilliseconds:F0} ms ({u.GeneratedTokens / u.WallTime.TotalSeconds:F0} tokens/s)");
     return 0;
 }
-catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or InvalidDataException or TestTimeScaling.Torch.Loading.CheckpointMismatchException)
+catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or InvalidDataException or TestTimeScaling.Torch.CheckpointMismatchException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;

@@ -1,4 +1,3 @@
-using TestTimeScaling.Metrics;
 
 namespace TestTimeScaling.Samples.Scaling;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using TestTimeScaling.Metrics;
 
 namespace TestTimeScaling.Samples.Scaling;
 

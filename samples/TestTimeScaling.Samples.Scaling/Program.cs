@@ -43,7 +43,7 @@ catch (OptionsException e)
     return 2;
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NotSupportedException
-    or ArgumentException or TestTimeScaling.Torch.Loading.CheckpointMismatchException)
+    or ArgumentException or TestTimeScaling.Torch.CheckpointMismatchException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using TestTimeScaling.Torch;
-using TestTimeScaling.Torch.Loading;
-using TestTimeScaling.Torch.Verification;
 using TestTimeScaling.Training;
 using static TorchSharp.torch;
 

@@ -1,7 +1,3 @@
-using TestTimeScaling.Torch.Generation;
-using TestTimeScaling.Torch.Loading;
-using TestTimeScaling.Torch.Models;
-using TestTimeScaling.Torch.Verification;
 
 namespace TestTimeScaling.Torch;
 

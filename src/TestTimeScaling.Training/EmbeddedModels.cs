@@ -1,6 +1,5 @@
+using TestTimeScaling.Torch;
 using TestTimeScaling.Arithmetic;
-using TestTimeScaling.Torch.Loading;
-using TestTimeScaling.Torch.Models;
 
 namespace TestTimeScaling.Training;
 

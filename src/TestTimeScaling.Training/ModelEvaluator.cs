@@ -1,6 +1,5 @@
+using TestTimeScaling.Torch;
 using TestTimeScaling.Arithmetic;
-using TestTimeScaling.Metrics;
-using TestTimeScaling.Torch.Verification;
 
 namespace TestTimeScaling.Training;
 

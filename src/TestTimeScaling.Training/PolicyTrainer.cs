@@ -1,5 +1,5 @@
+using TestTimeScaling.Torch;
 using TestTimeScaling.Arithmetic;
-using TestTimeScaling.Torch.Models;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Training;

@@ -1,5 +1,5 @@
+using TestTimeScaling.Torch;
 using TestTimeScaling.Arithmetic;
-using TestTimeScaling.Torch.Verification;
 
 namespace TestTimeScaling.Training;
 

@@ -1,6 +1,5 @@
+using TestTimeScaling.Torch;
 using TestTimeScaling.Arithmetic;
-using TestTimeScaling.Torch.Models;
-using TestTimeScaling.Torch.Verification;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Training;

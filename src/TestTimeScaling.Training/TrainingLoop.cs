@@ -1,5 +1,5 @@
+using TestTimeScaling.Torch;
 using System.Diagnostics;
-using TestTimeScaling.Torch.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

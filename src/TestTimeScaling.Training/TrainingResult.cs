@@ -1,4 +1,4 @@
-using TestTimeScaling.Torch.Models;
+using TestTimeScaling.Torch;
 
 namespace TestTimeScaling.Training;
 

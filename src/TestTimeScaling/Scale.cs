@@ -1,5 +1,3 @@
-using TestTimeScaling.Strategies;
-using TestTimeScaling.Verifiers;
 
 namespace TestTimeScaling;
 
@@ -68,30 +66,30 @@ public sealed class ScalingBuilder
     /// <summary>Sets the sampling temperature.</summary>
     public ScalingBuilder Temperature(double temperature) => Sampling(_sampling with { Temperature = temperature });
 
-    /// <summary>Best-of-N (<see cref="Strategies.BestOfN"/>); needs a verifier.</summary>
+    /// <summary>Best-of-N (<see cref="BestOfN"/>); needs a verifier.</summary>
     public ScalingPipeline BestOfN(int n, StepAggregation? aggregation = null) => Build(new BestOfN(n, aggregation), samples: n);
 
-    /// <summary>Weighted Best-of-N (<see cref="Strategies.WeightedBestOfN"/>); needs a verifier.</summary>
+    /// <summary>Weighted Best-of-N (<see cref="WeightedBestOfN"/>); needs a verifier.</summary>
     public ScalingPipeline WeightedBestOfN(int n, StepAggregation? aggregation = null) => Build(new WeightedBestOfN(n, aggregation), samples: n);
 
-    /// <summary>Majority vote over N samples (<see cref="Strategies.SelfConsistency"/>).</summary>
+    /// <summary>Majority vote over N samples (<see cref="SelfConsistency"/>).</summary>
     public ScalingPipeline SelfConsistency(int n) => Build(new SelfConsistency(n), samples: n);
 
-    /// <summary>Self-consistency that stops once the vote is decisive (<see cref="Strategies.AdaptiveSelfConsistency"/>).</summary>
+    /// <summary>Self-consistency that stops once the vote is decisive (<see cref="AdaptiveSelfConsistency"/>).</summary>
     public ScalingPipeline AdaptiveSelfConsistency(int maxSamples = 32, int batchSize = 4, double confidence = 0.95) =>
         Build(new AdaptiveSelfConsistency(maxSamples, batchSize, confidence, Math.Min(batchSize, maxSamples)), samples: maxSamples);
 
-    /// <summary>Launch N, keep the first to finish (<see cref="Strategies.FirstFinishSearch"/>).</summary>
+    /// <summary>Launch N, keep the first to finish (<see cref="FirstFinishSearch"/>).</summary>
     public ScalingPipeline FirstFinish(int n) => Build(new FirstFinishSearch(n), samples: n);
 
-    /// <summary>Think between a minimum and a maximum number of tokens (<see cref="Strategies.BudgetForcing"/>).</summary>
+    /// <summary>Think between a minimum and a maximum number of tokens (<see cref="BudgetForcing"/>).</summary>
     public ScalingPipeline BudgetForcing(int minThinkingTokens, int maxThinkingTokens, string continueCue = "Wait", string answerCue = "A: ")
     {
         var strategy = new BudgetForcing(minThinkingTokens, maxThinkingTokens, continueCue, answerCue);
         return Build(strategy, samples: 1, tokens: maxThinkingTokens + strategy.AnswerMaxTokens);
     }
 
-    /// <summary>Generate, verify, revise (<see cref="Strategies.IterativeRefinement"/>); needs a verifier.</summary>
+    /// <summary>Generate, verify, revise (<see cref="IterativeRefinement"/>); needs a verifier.</summary>
     public ScalingPipeline IterativeRefinement(int maxRevisions = 3, double satisfiedScore = 1.0) =>
         Build(new IterativeRefinement(maxRevisions, satisfiedScore), samples: maxRevisions + 1);
 
@@ -103,7 +101,7 @@ public sealed class ScalingBuilder
     public ScalingPipeline Dvts(int subtrees = 4, int width = 4, int maxDepth = 40) =>
         Build(new DiverseVerifierTreeSearch(width, subtrees, maxDepth), samples: subtrees);
 
-    /// <summary>Particle filtering (<see cref="Strategies.ParticleFiltering"/>); needs a (process) verifier.</summary>
+    /// <summary>Particle filtering (<see cref="ParticleFiltering"/>); needs a (process) verifier.</summary>
     public ScalingPipeline ParticleFiltering(int particles = 8, int maxDepth = 40) =>
         Build(new ParticleFiltering(particles, maxDepth), samples: particles);
 

@@ -1,4 +1,3 @@
-using TestTimeScaling.Strategies;
 
 namespace TestTimeScaling;
 

@@ -42,7 +42,7 @@ public class BuilderTests
         [
             b.BestOfN(4), b.WeightedBestOfN(4), b.SelfConsistency(4), b.AdaptiveSelfConsistency(8), b.FirstFinish(4),
             b.BudgetForcing(40, 200), b.IterativeRefinement(), b.BeamSearch(2, 2), b.Dvts(2, 2), b.ParticleFiltering(4),
-            b.Using(new TestTimeScaling.Strategies.SelfConsistency(3), Budget.Samples(3)),
+            b.Using(new SelfConsistency(3), Budget.Samples(3)),
         ];
         foreach (var p in pipelines)
         {
@@ -50,6 +50,6 @@ public class BuilderTests
             Assert.NotEqual(SearchOutcome.Cancelled, r.Outcome);
             Assert.NotNull(r.Answer);
         }
-        Assert.Throws<ArgumentException>(() => Scale.With(sampler).Using(new TestTimeScaling.Strategies.SelfConsistency(3)));
+        Assert.Throws<ArgumentException>(() => Scale.With(sampler).Using(new SelfConsistency(3)));
     }
 }

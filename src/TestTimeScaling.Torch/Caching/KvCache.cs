@@ -1,7 +1,6 @@
-using TestTimeScaling.Torch.Models;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Caching;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// A batched key/value cache: one row per sequence, each with its own length (ragged), preallocated

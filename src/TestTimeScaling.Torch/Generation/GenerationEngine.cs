@@ -1,9 +1,7 @@
-using TestTimeScaling.Torch.Caching;
-using TestTimeScaling.Torch.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Generation;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// The in-process sampler: a <see cref="LlamaDecoder"/> with a batched KV cache. The prompt is

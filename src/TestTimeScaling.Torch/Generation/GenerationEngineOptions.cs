@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Torch.Generation;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Settings of a <see cref="GenerationEngine"/>.</summary>
 public sealed record GenerationEngineOptions

@@ -1,8 +1,6 @@
-using TestTimeScaling.Torch.Caching;
-using TestTimeScaling.Torch.Models;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Generation;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Builds the cache rows a call starts from, computing each shared token prefix once: the prompt is

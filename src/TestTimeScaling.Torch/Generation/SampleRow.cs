@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Torch.Generation;
+namespace TestTimeScaling.Torch;
 
 /// <summary>One sequence being generated: what it continues, what it has produced, and whether it is done.</summary>
 internal sealed class SampleRow(int prefixIndex, int[] contextTokens)

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Torch.Generation;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Finds where a sample's text should end: at a stop sequence (excluded from the text) or just

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Generation;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Turns next-token logits into chosen tokens: temperature, then top-k, top-p and min-p truncation

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using TestTimeScaling.Torch.Caching;
-using TestTimeScaling.Torch.Models;
 
-namespace TestTimeScaling.Torch.Generation;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Counts what one call spends: tokens, forward passes, estimated FLOPs and KV-cache bytes read.</summary>
 internal sealed class UsageMeter

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>An entry of tokenizer.json's <c>added_tokens</c>: text matched whole, before any splitting or BPE.</summary>
 /// <param name="Id">The token id.</param>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// The 256 printable symbols that byte-level BPE (GPT-2, Llama 3, Qwen2) uses for the 256 byte values:

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>A checkpoint does not fit the architecture its config describes: a tensor is missing or has the wrong shape.</summary>
 public sealed class CheckpointMismatchException : Exception

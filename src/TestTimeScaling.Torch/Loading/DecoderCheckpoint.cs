@@ -1,7 +1,6 @@
-using TestTimeScaling.Torch.Models;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Reads and writes a <see cref="LlamaDecoder"/> as a Hugging Face directory (config.json + safetensors).</summary>
 public static class DecoderCheckpoint

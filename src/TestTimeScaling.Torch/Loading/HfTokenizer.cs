@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// A Hugging Face byte-level BPE tokenizer (GPT-2, Llama 3, Qwen2, SmolLM and this project's own models),

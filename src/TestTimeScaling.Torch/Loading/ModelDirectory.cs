@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// The layout of a Hugging Face model directory, and a check that one is complete, so that loaders fail

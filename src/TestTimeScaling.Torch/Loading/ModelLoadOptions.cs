@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Where and in what precision to load a model.</summary>
 public sealed record ModelLoadOptions

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Splits text into the pieces BPE runs on, with the semantics of Hugging Face's <c>Split</c> pre-tokenizer

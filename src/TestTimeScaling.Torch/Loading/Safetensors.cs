@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Reads and writes tensors in the Hugging Face safetensors format, as single files or as a directory of

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>The safetensors dtype codes ("F32", "BF16", ...) and the TorchSharp scalar types they map to.</summary>
 internal static class SafetensorsDType

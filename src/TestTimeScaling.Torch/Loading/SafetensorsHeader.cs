@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// The parsed and validated header of a safetensors file: an 8-byte little-endian length, then that many

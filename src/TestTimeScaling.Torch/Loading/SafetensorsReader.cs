@@ -2,7 +2,7 @@ using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Reads the tensors of one safetensors file straight into tensor memory.</summary>
 internal static class SafetensorsReader

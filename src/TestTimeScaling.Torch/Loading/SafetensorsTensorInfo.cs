@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>One tensor's entry in a safetensors header: where its bytes lie in the data area and how to read them.</summary>
 /// <param name="Name">The tensor name.</param>

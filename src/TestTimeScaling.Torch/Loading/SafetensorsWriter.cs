@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Writes tensors as one safetensors file, byte-for-byte deterministic for the same input.</summary>
 internal static class SafetensorsWriter

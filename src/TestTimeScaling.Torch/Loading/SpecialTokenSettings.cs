@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// The special-token settings a model directory keeps beside tokenizer.json: the BOS/EOS/PAD token strings,

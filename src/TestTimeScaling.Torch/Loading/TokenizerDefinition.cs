@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>What a byte-level BPE <c>tokenizer.json</c> says, reduced to the parts <see cref="HfTokenizer"/> implements.</summary>
 internal sealed record TokenizerDefinition

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Parses a Hugging Face <c>tokenizer.json</c> into a <see cref="TokenizerDefinition"/>. Byte-level BPE

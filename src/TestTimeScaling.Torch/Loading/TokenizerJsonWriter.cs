@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace TestTimeScaling.Torch.Loading;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Writes a byte-level BPE tokenizer as Hugging Face files (<c>tokenizer.json</c> and <c>tokenizer_config.json</c>)

@@ -1,7 +1,6 @@
-using TestTimeScaling.Torch.Caching;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Where the tokens of one forward call sit: their positions, the cache slots they are written to,

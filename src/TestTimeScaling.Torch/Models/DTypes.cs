@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Small facts about tensor element types.</summary>
 internal static class DTypes

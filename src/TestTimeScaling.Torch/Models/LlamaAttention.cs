@@ -1,8 +1,7 @@
-using TestTimeScaling.Torch.Caching;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Multi-head attention with grouped-query key/value heads, rotary positions and an optional KV cache.</summary>
 internal sealed class LlamaAttention : nn.Module

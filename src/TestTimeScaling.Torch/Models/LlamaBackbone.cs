@@ -1,8 +1,7 @@
-using TestTimeScaling.Torch.Caching;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>The transformer trunk (Hugging Face's <c>model.*</c>): embeddings, decoder layers, final norm.</summary>
 internal sealed class LlamaBackbone : nn.Module

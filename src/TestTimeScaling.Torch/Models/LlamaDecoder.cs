@@ -1,9 +1,8 @@
 using TorchSharp;
-using TestTimeScaling.Torch.Caching;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// A Llama-family decoder (Llama 2/3, Qwen2, Mistral, SmolLM) with either a language-model head

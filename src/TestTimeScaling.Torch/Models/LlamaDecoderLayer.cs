@@ -1,7 +1,6 @@
-using TestTimeScaling.Torch.Caching;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>One pre-norm transformer block: x + attn(norm(x)), then h + mlp(norm(h)).</summary>
 internal sealed class LlamaDecoderLayer : nn.Module

@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>
 internal sealed class LlamaMlp : nn.Module<Tensor, Tensor>

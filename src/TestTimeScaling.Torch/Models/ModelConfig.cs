@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// The architecture of a Llama-family decoder, read from (and written to) a Hugging Face <c>config.json</c>.

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Root-mean-square layer norm, computed in float32 as Hugging Face does, then cast back.</summary>
 internal sealed class RmsNorm : nn.Module<Tensor, Tensor>

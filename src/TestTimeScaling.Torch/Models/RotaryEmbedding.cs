@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Models;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Rotary position embeddings in Hugging Face's "rotate half" layout (the two halves of each head are

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Torch.Verification;
+namespace TestTimeScaling.Torch;
 
 /// <summary>Settings of a <see cref="ProcessRewardVerifier"/>.</summary>
 public sealed record ProcessRewardOptions

@@ -1,7 +1,6 @@
-using TestTimeScaling.Torch.Models;
 using static TorchSharp.torch;
 
-namespace TestTimeScaling.Torch.Verification;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// A process reward model as an <see cref="IVerifier"/>: a token-classification decoder read at the

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Torch.Verification;
+namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// Tokenizes prompt + solution step by step, so the position of each step's last token is known

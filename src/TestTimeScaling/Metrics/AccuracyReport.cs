@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// A benchmark's accuracy at k samples per problem: pass@k (coverage), maj@k and, when samples are scored,

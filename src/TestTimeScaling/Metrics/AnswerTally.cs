@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>The votes one distinct answer received.</summary>
 /// <param name="Answer">The answer.</param>

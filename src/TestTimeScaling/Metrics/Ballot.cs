@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// A problem's samples recoded as small integers, so resampling a vote thousands of times touches arrays,

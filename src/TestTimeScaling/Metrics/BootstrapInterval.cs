@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Percentile bootstrap confidence interval of a benchmark score, resampling problems with replacement

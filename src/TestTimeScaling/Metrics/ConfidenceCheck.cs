@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>Validation of a confidence level, shared by the interval methods.</summary>
 internal static class ConfidenceCheck

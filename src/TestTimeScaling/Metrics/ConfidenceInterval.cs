@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>A point estimate with a confidence interval and standard error.</summary>
 /// <param name="Mean">The point estimate (the sample mean, or the observed proportion).</param>

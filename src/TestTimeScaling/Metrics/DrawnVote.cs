@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Scores one draw of k samples the way <see cref="MajorityVote"/> and <see cref="WeightedVote"/> would vote on it,

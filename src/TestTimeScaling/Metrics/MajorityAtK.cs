@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// maj@k: the probability that a majority vote over k samples, drawn without replacement from a problem's n

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Self-consistency: the most frequent answer among samples wins (Wang et al., "Self-Consistency Improves

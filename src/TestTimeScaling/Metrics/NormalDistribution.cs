@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>Standard normal tail probabilities and quantiles, for Wilson intervals (the BCL has no erf).</summary>
 internal static class NormalDistribution

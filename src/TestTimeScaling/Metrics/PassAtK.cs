@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// The unbiased pass@k estimator: the probability that at least one of k samples, drawn without

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>The samples drawn for one evaluation problem: their extracted answers, optional verifier scores, and the reference.</summary>
 /// <param name="Answers">Normalized extracted answers, one per sample; null where no answer could be extracted.</param>

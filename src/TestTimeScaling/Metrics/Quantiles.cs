@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>Quantiles of sorted data, shared by bootstrap intervals and difficulty binning so both cut data alike.</summary>
 internal static class Quantiles

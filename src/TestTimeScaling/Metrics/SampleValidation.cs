@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>Argument checks shared by the maj@k and weighted@k estimators, so both name parameters alike.</summary>
 internal static class SampleValidation

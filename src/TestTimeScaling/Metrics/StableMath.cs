@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// log(1 + x) and exp(x) − 1 without cancellation. The BCL's generic <c>double.LogP1</c> and

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>Shared tallying for <see cref="MajorityVote"/> and <see cref="WeightedVote"/>, so both break ties the same way.</summary>
 internal static class VoteCounter

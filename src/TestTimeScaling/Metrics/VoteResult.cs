@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>The outcome of a vote over sampled answers (<see cref="MajorityVote"/>, <see cref="WeightedVote"/>).</summary>
 /// <param name="Winner">The winning answer, or null when no sample gave one.</param>

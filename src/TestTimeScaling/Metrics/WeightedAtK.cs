@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Weighted maj@k: the probability that weighted voting over k samples, drawn without replacement from a

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Weighted majority (weighted Best-of-N): the answer with the largest sum of verifier scores over its

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Metrics;
+namespace TestTimeScaling;
 
 /// <summary>
 /// The Wilson score interval for a binomial proportion (Wilson, "Probable inference, the law of succession, and

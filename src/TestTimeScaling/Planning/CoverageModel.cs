@@ -1,6 +1,5 @@
-using TestTimeScaling.Metrics;
 
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>
 /// The parallel-scaling model of the Test-Time Scaling Performance Model (Wang et al., "Scaling over Scaling:

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Strategy names for a five-level <see cref="StrategySelector{TStrategy}"/>, following Snell et al. ("Scaling LLM

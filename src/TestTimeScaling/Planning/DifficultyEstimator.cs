@@ -1,6 +1,5 @@
-using TestTimeScaling.Metrics;
 
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Bins problems into difficulty levels by an estimated per-sample success rate, as Snell et al. do to choose a

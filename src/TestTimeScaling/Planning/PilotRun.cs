@@ -1,6 +1,5 @@
-using TestTimeScaling.Metrics;
 
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>
 /// A small pilot of k samples of a problem, reduced to a count of successes: the evidence a planner uses to

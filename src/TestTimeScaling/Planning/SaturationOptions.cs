@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>When a <see cref="SaturationPlanner"/> stops adding samples.</summary>
 public sealed record SaturationOptions

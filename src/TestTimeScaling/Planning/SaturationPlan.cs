@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>A proposed number of parallel samples and what the coverage model predicts for it.</summary>
 /// <param name="Samples">Samples to draw.</param>

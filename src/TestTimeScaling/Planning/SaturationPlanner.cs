@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Proposes how many parallel samples to draw: the saturation point of the coverage model F(N) = 1 − (1 − p)^N,

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>What a <see cref="StrategySelector{TStrategy}"/> picked for a problem.</summary>
 /// <typeparam name="TStrategy">What the selector's table holds: a strategy name, an instance or a factory.</typeparam>

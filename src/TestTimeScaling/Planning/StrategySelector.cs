@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Planning;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Compute-optimal strategy choice by difficulty (Snell et al., "Scaling LLM Test-Time Compute Optimally can be

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Verifiers;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Wraps a process verifier so that each score's <see cref="VerifierScore.Value"/> is its step scores

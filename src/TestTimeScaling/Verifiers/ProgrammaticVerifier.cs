@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Verifiers;
+namespace TestTimeScaling;
 
 /// <summary>
 /// A checker written as code (exact answer match, unit tests, a simulator) used as an outcome verifier.

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Verifiers;
+namespace TestTimeScaling;
 
 /// <summary>
 /// A verifier failed while a strategy was scoring candidates: it threw, or broke its contract

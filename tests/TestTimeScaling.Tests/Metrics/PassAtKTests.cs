@@ -1,5 +1,4 @@
 using System.Numerics;
-using TestTimeScaling.Metrics;
 
 namespace TestTimeScaling.Tests.Metrics;
 

@@ -1,4 +1,3 @@
-using TestTimeScaling.Planning;
 
 namespace TestTimeScaling.Tests.Planning;
 

@@ -1,6 +1,4 @@
-using TestTimeScaling.Strategies;
 using TestTimeScaling.Tests.Fakes;
-using TestTimeScaling.Verifiers;
 
 namespace TestTimeScaling.Tests.Strategies;
 

@@ -1,4 +1,3 @@
-using TestTimeScaling.Strategies;
 using TestTimeScaling.Tests.Fakes;
 
 namespace TestTimeScaling.Tests.Strategies;

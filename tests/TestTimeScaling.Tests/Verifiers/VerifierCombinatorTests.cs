@@ -1,5 +1,4 @@
 using TestTimeScaling.Tests.Fakes;
-using TestTimeScaling.Verifiers;
 
 namespace TestTimeScaling.Tests.Verifiers;
 

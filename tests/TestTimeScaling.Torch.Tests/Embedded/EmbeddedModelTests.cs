@@ -1,6 +1,6 @@
+using TestTimeScaling.Torch;
 using TestTimeScaling.Arithmetic;
 using TestTimeScaling.Torch.Tests.Integration;
-using TestTimeScaling.Torch.Verification;
 using TestTimeScaling.Training;
 
 namespace TestTimeScaling.Torch.Tests.Embedded;
@@ -81,7 +81,7 @@ public class EmbeddedModelTests(EmbeddedModelsFixture models)
                 labels.AddRange(stepLabels);
             }
         }
-        double auroc = TestTimeScaling.Metrics.Auroc.Compute(scores, labels);
+        double auroc = TestTimeScaling.Auroc.Compute(scores, labels);
         Assert.True(goldHigher >= 35, $"gold ranked above its corrupted copy in {goldHigher} of 50 pairs");
         Assert.True(auroc >= 0.80, $"step-level AUROC {auroc:F3}");
     }

@@ -1,5 +1,4 @@
-using TestTimeScaling.Torch.Generation;
-using TestTimeScaling.Torch.Models;
+using TestTimeScaling.Torch;
 using TestTimeScaling.Torch.Tests.Models;
 using TestTimeScaling.Torch.Tests.Support;
 using TorchSharp;

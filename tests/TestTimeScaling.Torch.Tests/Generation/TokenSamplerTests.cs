@@ -1,4 +1,4 @@
-using TestTimeScaling.Torch.Generation;
+using TestTimeScaling.Torch;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch.Tests.Generation;

@@ -1,5 +1,4 @@
-using TestTimeScaling.Torch.Generation;
-using TestTimeScaling.Torch.Verification;
+using TestTimeScaling.Torch;
 using TestTimeScaling.Training;
 
 namespace TestTimeScaling.Torch.Tests.Integration;

@@ -1,5 +1,4 @@
 using TestTimeScaling.Arithmetic;
-using TestTimeScaling.Strategies;
 
 namespace TestTimeScaling.Torch.Tests.Integration;
 

@@ -1,4 +1,4 @@
-using TestTimeScaling.Torch.Loading;
+using TestTimeScaling.Torch;
 
 namespace TestTimeScaling.Torch.Tests.Loading;
 

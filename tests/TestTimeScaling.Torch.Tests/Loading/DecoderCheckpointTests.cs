@@ -1,6 +1,5 @@
+using TestTimeScaling.Torch;
 using System.Text.Json.Nodes;
-using TestTimeScaling.Torch.Loading;
-using TestTimeScaling.Torch.Models;
 using TestTimeScaling.Torch.Tests.Models;
 using TestTimeScaling.Torch.Tests.Support;
 using static TorchSharp.torch;

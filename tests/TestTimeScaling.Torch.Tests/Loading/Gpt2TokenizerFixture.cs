@@ -1,5 +1,5 @@
+using TestTimeScaling.Torch;
 using Microsoft.ML.Tokenizers;
-using TestTimeScaling.Torch.Loading;
 
 namespace TestTimeScaling.Torch.Tests.Loading;
 

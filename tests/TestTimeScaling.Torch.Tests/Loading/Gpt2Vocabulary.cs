@@ -1,6 +1,6 @@
+using TestTimeScaling.Torch;
 using System.IO.Compression;
 using System.Reflection;
-using TestTimeScaling.Torch.Loading;
 
 namespace TestTimeScaling.Torch.Tests.Loading;
 

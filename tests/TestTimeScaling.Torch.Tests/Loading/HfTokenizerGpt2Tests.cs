@@ -1,5 +1,5 @@
+using TestTimeScaling.Torch;
 using System.Text.Json.Nodes;
-using TestTimeScaling.Torch.Loading;
 
 namespace TestTimeScaling.Torch.Tests.Loading;
 

@@ -1,5 +1,5 @@
+using TestTimeScaling.Torch;
 using System.Text.Json.Nodes;
-using TestTimeScaling.Torch.Loading;
 using static TestTimeScaling.Torch.Tests.Loading.TokenizerFiles;
 
 namespace TestTimeScaling.Torch.Tests.Loading;

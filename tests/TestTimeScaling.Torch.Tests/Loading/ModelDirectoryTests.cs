@@ -1,4 +1,4 @@
-using TestTimeScaling.Torch.Loading;
+using TestTimeScaling.Torch;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch.Tests.Loading;

@@ -1,4 +1,4 @@
-using TestTimeScaling.Torch.Loading;
+using TestTimeScaling.Torch;
 using static TorchSharp.torch;
 using static TestTimeScaling.Torch.Tests.Loading.SafetensorsFiles;
 

@@ -1,4 +1,4 @@
-using TestTimeScaling.Torch.Models;
+using TestTimeScaling.Torch;
 using TestTimeScaling.Torch.Tests.Support;
 using static TorchSharp.torch;
 

@@ -66,7 +66,7 @@ public class TrainingTests
         foreach (var (name, weights) in before)
             Assert.True(weights.allclose(after[name], rtol: 0, atol: 0), $"{name} changed although the trunk is frozen");
         // The score head trained: it is no longer what the seed initialised it to (the trunk copy never touches it).
-        using var initial = TestTimeScaling.Torch.Models.LlamaDecoder.Create(PrmTrainer.ConfigFrom(policy.Config, 1), options.Seed);
+        using var initial = TestTimeScaling.Torch.LlamaDecoder.Create(PrmTrainer.ConfigFrom(policy.Config, 1), options.Seed);
         Assert.False(initial.StateDict()["score.weight"].allclose(after["score.weight"], rtol: 0, atol: 0), "score.weight did not train");
         // The added block's output projection starts at zero (a pass-through) and must have moved.
         string added = $"model.layers.{policy.Config.NumHiddenLayers}.mlp.down_proj.weight";

@@ -1,5 +1,5 @@
+using TestTimeScaling.Torch;
 using TestTimeScaling.Torch.Tests.Support;
-using TestTimeScaling.Torch.Verification;
 
 namespace TestTimeScaling.Torch.Tests.Verification;
 

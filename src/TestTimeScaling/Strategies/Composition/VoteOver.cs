@@ -1,5 +1,4 @@
-using TestTimeScaling.Metrics;
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Runs an inner strategy several times and votes over the answers: self-consistency over any strategy

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>Draws independent full solutions for the parallel strategies, within the budget.</summary>
 internal static class ParallelDraw

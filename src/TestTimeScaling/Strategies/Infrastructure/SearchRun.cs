@@ -1,6 +1,5 @@
-using TestTimeScaling.Verifiers;
 
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// The bookkeeping every strategy shares for one problem: budget checks before each call, usage summed

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>Derives independent, reproducible seeds from a base seed and a stream number.</summary>
 internal static class Seeds

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>Deterministic picks over candidates.</summary>
 internal static class Selection

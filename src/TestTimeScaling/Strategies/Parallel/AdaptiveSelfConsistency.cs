@@ -1,5 +1,4 @@
-using TestTimeScaling.Metrics;
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Adaptive self-consistency: sample in small batches and stop as soon as the vote is decisive.

@@ -1,6 +1,5 @@
-using TestTimeScaling.Verifiers;
 
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Best-of-N: draw N independent solutions, score each with a verifier, return the highest-scored one.

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// First Finish Search: launch N samples together and keep the first to finish; the others are abandoned.

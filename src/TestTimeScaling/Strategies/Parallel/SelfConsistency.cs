@@ -1,5 +1,4 @@
-using TestTimeScaling.Metrics;
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Self-consistency: draw N solutions and return the most frequent answer (majority vote). Needs no verifier.

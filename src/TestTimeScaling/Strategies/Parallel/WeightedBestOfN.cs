@@ -1,7 +1,5 @@
-using TestTimeScaling.Metrics;
-using TestTimeScaling.Verifiers;
 
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Weighted Best-of-N: draw N solutions, score them, and return the answer whose candidates' scores sum

@@ -1,6 +1,5 @@
-using TestTimeScaling.Verifiers;
 
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Diverse Verifier Tree Search (DVTS): split the budget into independent subtrees, each searched greedily

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>A solution being built step by step in a search.</summary>
 /// <param name="Text">The solution so far (after the prompt).</param>

@@ -1,7 +1,5 @@
-using TestTimeScaling.Metrics;
-using TestTimeScaling.Verifiers;
 
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>How particle weights are computed from verifier scores.</summary>
 public enum ParticleWeighting
@@ -193,9 +191,9 @@ public sealed class ParticleFiltering : ISearchStrategy
             if (Selection == ParticleSelection.WeightedVote)
             {
                 var vote = WeightedVote.Select(candidates.Select((c, i) => (c.Answer, distinct[i].Weight)));
-                chosen = Strategies.Selection.Best(candidates.Where(c => c.Answer == vote.Winner), Strategies.Selection.ScoreOf);
+                chosen = global::TestTimeScaling.Selection.Best(candidates.Where(c => c.Answer == vote.Winner), global::TestTimeScaling.Selection.ScoreOf);
             }
-            else chosen = Strategies.Selection.Best(candidates, Strategies.Selection.ScoreOf);
+            else chosen = global::TestTimeScaling.Selection.Best(candidates, global::TestTimeScaling.Selection.ScoreOf);
             return run.Result(SearchRun.OutcomeFor(cut), chosen);
         });
 }

@@ -1,6 +1,5 @@
-using TestTimeScaling.Verifiers;
 
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Step-level beam search under a process reward model: extend every beam by one step several times,

@@ -1,4 +1,4 @@
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Budget forcing: keep one chain of thought between a minimum and a maximum number of thinking tokens.

@@ -1,7 +1,6 @@
 using System.Globalization;
-using TestTimeScaling.Verifiers;
 
-namespace TestTimeScaling.Strategies;
+namespace TestTimeScaling;
 
 /// <summary>
 /// Iterative refinement: generate a solution, verify it, ask the model to revise it using the verifier's
