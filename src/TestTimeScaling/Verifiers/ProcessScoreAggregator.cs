@@ -39,7 +39,8 @@ public sealed class ProcessScoreAggregator : IVerifier
         var scores = await _inner.ScoreAsync(problem, solutions, cancellationToken).ConfigureAwait(false);
         // A null list is the inner verifier's contract break; pass it on for the caller to report by name.
         if (scores is null) return null!;
-        return scores.Select(s => s?.StepScores is { Count: > 0 } steps ? s with { Value = steps.Aggregate(Aggregation) } : s).ToList()!;
+        // A non-finite value is kept as the verifier gave it, so the caller refuses it by the same rule as any other score.
+        return scores.Select(s => s?.StepScores is { Count: > 0 } steps && double.IsFinite(s.Value) ? s with { Value = steps.Aggregate(Aggregation) } : s).ToList()!;
     }
 
     /// <summary>
