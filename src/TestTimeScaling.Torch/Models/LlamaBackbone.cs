@@ -39,13 +39,20 @@ internal sealed class LlamaBackbone : nn.Module
     }
 
     /// <summary>Final hidden states [B, T, hidden] for token ids [B, T].</summary>
-    public Tensor Forward(Tensor inputIds, AttentionStep step, KvCache? cache)
+    /// <param name="inputIds">Token ids [B, T].</param>
+    /// <param name="step">Positions and mask of this pass.</param>
+    /// <param name="cache">The KV cache to read and append to, or null.</param>
+    /// <param name="cancellationToken">Checked before every layer, so a long pass stops within one layer; the scope frees what was made.</param>
+    public Tensor Forward(Tensor inputIds, AttentionStep step, KvCache? cache, CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
         var h = embed_tokens.forward(inputIds);
         var (cos, sin) = _rotary.Compute(step.Positions, h.dtype);
         for (int i = 0; i < layers.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             h = layers[i].Forward(h, cos, sin, step, cache, i);
+        }
         return norm.forward(h).MoveToOuterDisposeScope();
     }
 

@@ -81,11 +81,15 @@ public sealed class LlamaDecoder : nn.Module
     }
 
     /// <summary>Output of the head at every position for token ids [B, T], without a cache: logits [B, T, vocab] or scores [B, T, labels].</summary>
-    public Tensor Forward(Tensor inputIds)
+    public Tensor Forward(Tensor inputIds) => Forward(inputIds, CancellationToken.None);
+
+    /// <summary>Like <see cref="Forward(Tensor)"/>, checking <paramref name="cancellationToken"/> before every layer.</summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled; nothing the pass made is left alive.</exception>
+    public Tensor Forward(Tensor inputIds, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
         using var step = AttentionStep.Causal(inputIds.shape[0], inputIds.shape[1], inputIds.device);
-        var hidden = model.Forward(inputIds, step, cache: null);
+        var hidden = model.Forward(inputIds, step, cache: null, cancellationToken);
         return Head(hidden).MoveToOuterDisposeScope();
     }
 
