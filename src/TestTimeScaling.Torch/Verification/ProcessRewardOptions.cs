@@ -29,5 +29,5 @@ public sealed record ProcessRewardOptions
     /// call running: the default keeps a layer of the embedded reward model within one decode step of the embedded
     /// policy (measured in docs/exceptions.md). Raise it for throughput when cancellation latency matters less.
     /// </summary>
-    public int MaxTokensPerBatch { get; init; } = 512;
+    public int MaxTokensPerBatch { get; init; } = 256;
 }

@@ -82,11 +82,10 @@ public sealed class CancellationOnEmbeddedModelsTests(EmbeddedModelsFixture mode
         Assert.True(e.Partial.Usage.VerifierCalls > 0);
     }
 
-    [Fact]
+    [Generation.EnvironmentFact("TTS_MEASURE")]
     public async Task Measure_one_reward_model_pass_against_one_decode_step()
     {
-        // Not asserted (timings): prints what docs/exceptions.md reports. Runs with TTS_MEASURE=1 only.
-        if (Environment.GetEnvironmentVariable("TTS_MEASURE") != "1") return;
+        // Not asserted (timings): prints what docs/exceptions.md reports.
         var pipeline = Pipeline("best-of-n");
         var result = await pipeline.SolveAsync(Problem);
         var solutions = result.Candidates.Select(c => c.Text).ToList();
