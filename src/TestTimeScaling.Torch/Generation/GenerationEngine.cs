@@ -109,7 +109,7 @@ public sealed class GenerationEngine : ISampler, IDisposable
             while (live.Count > 0)
             {
                 if (cancellationToken.IsCancellationRequested) { canceled = true; break; }
-                var (tokens, logprobs) = TokenSampler.Sample(logits, options, generator);
+                var (tokens, logprobs) = TokenSampler.Sample(logits, options, generator, _options.DrawMethod);
                 logits.Dispose();
                 meter.Generated(tokens.Length);
 
