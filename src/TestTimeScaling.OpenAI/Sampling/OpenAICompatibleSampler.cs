@@ -19,9 +19,11 @@ namespace TestTimeScaling.OpenAI;
 /// <c>AddOpenAICompatibleSampler</c> and chain <c>AddStandardResilienceHandler</c>); this class never retries.</para>
 /// <para>Step delimiter: the servers drop a matched stop string from the text, so the delimiter is re-appended and the
 /// row finishes with <see cref="FinishReason.StepBoundary"/> when the server says the delimiter matched (vLLM
-/// <c>stop_reason</c>, SGLang <c>matched_stop</c>). A server that does not say which stop matched (llama.cpp, Ollama,
-/// OpenAI) is read as having stopped at the delimiter whenever a delimiter was asked for and <c>finish_reason</c> is
-/// <c>stop</c>: a wrong guess costs one more short call (the model ends at once), the other guess would end solutions early.</para>
+/// <c>stop_reason</c>, SGLang <c>matched_stop</c>). Otherwise the logprobs' token texts tell, when they include the
+/// tokens the server cut (the project's server, vLLM): the delimiter after the text means a step boundary, anything
+/// else (EOS) a stop. Failing both, a row is read as having stopped at the delimiter whenever a delimiter was asked
+/// for and <c>finish_reason</c> is <c>stop</c> (and the text does not end with another stop string): a wrong guess
+/// costs one more short call, the other guess would end solutions early.</para>
 /// <para>Usage: prompt and generated tokens from the server's <c>usage</c> block; rows cut short by
 /// <see cref="SampleRequest.StopAfterFinished"/> or cancellation are charged what they streamed. Forward passes, FLOPs
 /// and KV-cache bytes are not reported by remote servers and stay 0. Counts that had to be estimated set
@@ -334,6 +336,14 @@ public sealed class OpenAICompatibleSampler : ISampler
         if (delimiter is null) return FinishReason.Stop;
         if (state.ReportedMatch) return state.MatchedStop == delimiter ? FinishReason.StepBoundary : FinishReason.Stop;
         var text = state.Text.ToString();
+        // The tokens' texts include the stop string the server cut from the text (or the EOS token): what follows the
+        // text in them is what stopped the row.
+        if (state.TokenTextsUsable && state.TokenTexts is { } joined && joined.Length > text.Length)
+        {
+            var tokens = joined.ToString();
+            if (tokens.StartsWith(text, StringComparison.Ordinal))
+                return tokens.AsSpan(text.Length).StartsWith(delimiter, StringComparison.Ordinal) ? FinishReason.StepBoundary : FinishReason.Stop;
+        }
         // The server kept the stop string (e.g. include_stop_str_in_output): the text itself tells.
         if (text.EndsWith(delimiter, StringComparison.Ordinal)) return FinishReason.StepBoundary;
         if (stops.Any(s => text.EndsWith(s, StringComparison.Ordinal))) return FinishReason.Stop;

@@ -36,6 +36,10 @@ internal sealed class ChoiceState
     public List<float>? Logprobs { get; set; }
     public List<int>? TokenIds { get; set; }
 
+    /// <summary>The generated tokens' texts joined (from logprobs.tokens): unlike the text, they include a matched stop string or EOS.</summary>
+    public System.Text.StringBuilder? TokenTexts { get; set; }
+    public bool TokenTextsUsable { get; set; } = true;
+
     /// <summary>Tokens counted from the logprobs entries; 0 when the server sent none.</summary>
     public int TokenCount { get; set; }
     public bool TokensFromServer { get; set; }

@@ -97,9 +97,12 @@ internal static class CompletionResponseReader
             if (tokens.GetArrayLength() != i)
                 throw new MalformedResponseException(path + ".tokens", $"{tokens.GetArrayLength()} token(s) for {i} logprob(s)");
             state.TokenIds ??= [];
+            state.TokenTexts ??= new System.Text.StringBuilder();
             foreach (var t in tokens.EnumerateArray())
             {
                 var s = t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                if (s is null || s.StartsWith(TokenIdPrefix, StringComparison.Ordinal)) state.TokenTextsUsable = false;
+                else state.TokenTexts.Append(s);
                 state.TokenIds.Add(s is not null && s.StartsWith(TokenIdPrefix, StringComparison.Ordinal)
                     && int.TryParse(s.AsSpan(TokenIdPrefix.Length), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : -1);
             }
