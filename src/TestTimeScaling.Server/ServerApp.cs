@@ -46,6 +46,12 @@ public static class ServerApp
         app.MapGet("/v1/models", ModelsEndpoint.ListAsync);
         app.MapGet("/v1/models/{id}", ModelsEndpoint.GetAsync);
         app.MapPost("/v1/completions", CompletionsEndpoint.HandleAsync);
+        app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync);
+        app.MapPost("/pooling", PoolingEndpoint.HandleAsync);
+        app.MapPost("/tokenize", TokenizeEndpoint.TokenizeAsync);
+        app.MapPost("/detokenize", TokenizeEndpoint.DetokenizeAsync);
+        app.MapFallback((HttpContext context) => ApiHandler.WriteJsonAsync(context,
+            ApiError.Body($"No route {context.Request.Method} {context.Request.Path}.", "invalid_request_error", null, "not_found"), StatusCodes.Status404NotFound));
         return app;
     }
 

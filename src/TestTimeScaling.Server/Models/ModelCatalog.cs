@@ -30,7 +30,7 @@ internal sealed class ModelCatalog : IDisposable
                     _models[entry.Name] = new ServedModel
                     {
                         Name = entry.Name, Kind = ModelKind.Policy, Sampler = engine, Tokenizer = model.Tokenizer,
-                        ContextLength = model.Config.MaxPositionEmbeddings, Created = created,
+                        ContextLength = model.Config.MaxPositionEmbeddings, VocabularySize = model.Config.VocabSize, Created = created,
                     };
                 }
                 else
@@ -39,7 +39,7 @@ internal sealed class ModelCatalog : IDisposable
                     {
                         Name = entry.Name, Kind = ModelKind.ProcessReward, Tokenizer = model.Tokenizer,
                         Verifier = model.CreateProcessVerifier(), Scorer = new RewardModelScorer(model.Decoder, model.Tokenizer),
-                        ContextLength = model.Config.MaxPositionEmbeddings, Created = created,
+                        ContextLength = model.Config.MaxPositionEmbeddings, VocabularySize = model.Config.VocabSize, Created = created,
                     };
                 }
             }

@@ -24,6 +24,9 @@ internal sealed class ServedModel
     /// <summary>Largest prompt plus generation length in tokens, when known.</summary>
     public int? ContextLength { get; init; }
 
+    /// <summary>Token ids this model knows (its vocabulary size); 0 when no local model is known.</summary>
+    public int VocabularySize { get; init; }
+
     /// <summary>When the model was loaded (seconds since the epoch), for <c>/v1/models</c>.</summary>
     public long Created { get; init; }
 
