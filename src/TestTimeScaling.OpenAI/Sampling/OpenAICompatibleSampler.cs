@@ -21,7 +21,7 @@ namespace TestTimeScaling.OpenAI;
 /// row finishes with <see cref="FinishReason.StepBoundary"/> when the server says the delimiter matched (vLLM
 /// <c>stop_reason</c>, SGLang <c>matched_stop</c>). Otherwise the logprobs' token texts tell, when they include the
 /// tokens the server cut (the project's server, vLLM): the delimiter after the text means a step boundary, anything
-/// else (EOS) a stop. Failing both, a row is read as having stopped at the delimiter whenever a delimiter was asked
+/// else (an EOS token, or no text beyond the visible one) a stop. Failing both, a row is read as having stopped at the delimiter whenever a delimiter was asked
 /// for and <c>finish_reason</c> is <c>stop</c> (and the text does not end with another stop string): a wrong guess
 /// costs one more short call, the other guess would end solutions early.</para>
 /// <para>Usage: prompt and generated tokens from the server's <c>usage</c> block; rows cut short by
@@ -338,10 +338,12 @@ public sealed class OpenAICompatibleSampler : ISampler
         var text = state.Text.ToString();
         // The tokens' texts include the stop string the server cut from the text (or the EOS token): what follows the
         // text in them is what stopped the row.
-        if (state.TokenTextsUsable && state.TokenTexts is { } joined && joined.Length > text.Length)
+        if (state.TokenTextsUsable && state.TokenTexts is { } joined && state.TokenCount > 0)
         {
             var tokens = joined.ToString();
-            if (tokens.StartsWith(text, StringComparison.Ordinal))
+            // Every token accounted for by the text: the last one had no text, an end-of-sequence token.
+            if (tokens == text) return FinishReason.Stop;
+            if (tokens.Length > text.Length && tokens.StartsWith(text, StringComparison.Ordinal))
                 return tokens.AsSpan(text.Length).StartsWith(delimiter, StringComparison.Ordinal) ? FinishReason.StepBoundary : FinishReason.Stop;
         }
         // The server kept the stop string (e.g. include_stop_str_in_output): the text itself tells.

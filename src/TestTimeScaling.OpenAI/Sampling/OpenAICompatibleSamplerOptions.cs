@@ -48,6 +48,12 @@ public sealed record OpenAICompatibleSamplerOptions
     /// Whether <see cref="SampleRequest.StopAfterFinished"/> streams (SSE) and cancels the remaining rows once
     /// enough have finished. When false, every row runs to its end and <see cref="SamplerCapabilities.StopAfterFinished"/> is false.
     /// </summary>
+    /// <remarks>
+    /// Usage is then counted from what streamed, which is what the server generated only when it streams token by
+    /// token and aborts a request whose client leaves (vLLM, SGLang, llama.cpp server). Turn it off for a server that
+    /// generates whole samples before streaming them (the project's own server does): there the rest would be
+    /// generated anyway, and under-counted.
+    /// </remarks>
     public bool StreamForStopAfterFinished { get; init; } = true;
 
     /// <summary>Whether the server caches shared prefixes (vLLM automatic prefix caching, SGLang RadixAttention); reported in capabilities.</summary>

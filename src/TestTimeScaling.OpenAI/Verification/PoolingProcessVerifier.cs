@@ -77,7 +77,9 @@ public sealed class PoolingProcessVerifier : IVerifier
                 if (ids.Count != rows.Count)
                     throw Fail(HttpStatusCode.OK, "data[0].data", $"{rows.Count} row(s) for {steps.Count} step(s) and {ids.Count} token(s): neither one row per step nor per token");
                 int sep = await SeparatorIdAsync(separator, cancellationToken).ConfigureAwait(false);
-                stepRows = ids.Select((id, i) => (id, i)).Where(t => t.id == sep).Select(t => rows[t.i]).ToArray();
+                // The prompt may hold the separator too (a newline-delimited task): the steps' are the last ones.
+                var positions = ids.Select((id, i) => (id, i)).Where(t => t.id == sep).Select(t => t.i).ToArray();
+                stepRows = positions.Skip(Math.Max(0, positions.Length - steps.Count)).Select(i => rows[i]).ToArray();
                 if (stepRows.Count != steps.Count)
                     throw Fail(HttpStatusCode.OK, "data[0].data", $"found {stepRows.Count} separator token(s) (id {sep}) for {steps.Count} step(s); does the separator merge with its neighbours?");
             }
