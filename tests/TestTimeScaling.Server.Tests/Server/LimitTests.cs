@@ -153,6 +153,25 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public async Task Step_level_search_over_a_sampler_without_step_delimiters_is_400()
+    {
+        var flat = new GateSampler { Capabilities = new SamplerCapabilities { StepDelimiter = false, ContextLength = 4096 } };
+        flat.Release();
+        var embedded = ServerOptions.EmbeddedDefaults();
+        await using var app = await ServerApp.StartAsync(embedded with
+        {
+            Models = [embedded.Models[1]], // the reward model only
+            Samplers = new Dictionary<string, ISampler> { ["flat"] = flat },
+        });
+        using var http = new HttpClient { BaseAddress = ServerApp.BaseAddress(app) };
+        var body = new JsonObject { ["model"] = "flat+beam-search-2", ["prompt"] = "Q: 1 +1\n" };
+        var error = HttpJson.AssertError(HttpStatusCode.BadRequest, await HttpJson.PostAsync(http, "v1/completions", body));
+        Assert.Equal("not_supported", error.GetProperty("code").GetString());
+        Assert.Contains("StepDelimiter", error.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await HttpJson.PostAsync(http, "v1/completions", new JsonObject { ["model"] = "flat+self-consistency-2", ["prompt"] = "Q: 1 +1\n" })).Status);
+    }
+
+    [Fact]
     public void Invalid_options_are_refused_by_name()
     {
         var e = Assert.Throws<ArgumentException>(() => ServerApp.Build(new ServerOptions()));

@@ -10,7 +10,7 @@ public sealed class GateSampler : ISampler
     private int _entered;
     private int _cancelled;
 
-    public SamplerCapabilities Capabilities { get; } = new() { ContextLength = 4096 };
+    public SamplerCapabilities Capabilities { get; init; } = new() { ContextLength = 4096 };
 
     public int Entered => Volatile.Read(ref _entered);
 
