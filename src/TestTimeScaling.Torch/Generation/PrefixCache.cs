@@ -7,40 +7,53 @@ namespace TestTimeScaling.Torch;
 /// prefilled a single time for all prefixes, and rows kept from the previous call are reused
 /// (gathered, duplicated and truncated to the common prefix) when the new sequences start the same way.
 /// </summary>
+/// <remarks>Thread-safe: the calls of one engine may run at the same time (they then compete for the one retained cache).</remarks>
 internal sealed class PrefixCache : IDisposable
 {
+    private readonly object _lock = new();
     private KvCache? _retained;
     private List<int[]> _retainedTokens = [];
+    private bool _disposed;
 
     /// <summary>Rows kept from the last call, and the tokens each holds.</summary>
-    public int RetainedRows => _retained?.RowCount ?? 0;
+    public int RetainedRows
+    {
+        get { lock (_lock) return _retained?.RowCount ?? 0; }
+    }
 
     /// <summary>
-    /// Returns a cache with one row per sequence, each holding all of its sequence, and the head
-    /// output at each sequence's last token [sequences, vocab].
+    /// Plans the prefill of one call: a job that, run to its end, leaves a cache with one row per sequence, each
+    /// holding all of its sequence, and the head output at each sequence's last token [sequences, vocab]. Takes over
+    /// the retained rows (a call that runs at the same time starts from scratch).
     /// </summary>
     /// <param name="model">The decoder.</param>
     /// <param name="sequences">Full token sequences (prompt + prefix); each at least one token long.</param>
     /// <param name="sharedLength">Leading tokens all sequences share (the prompt).</param>
     /// <param name="capacity">Tokens each row must be able to hold.</param>
     /// <param name="meter">Charged for the tokens actually computed.</param>
-    public (KvCache Cache, Tensor Logits) Prepare(LlamaDecoder model, IReadOnlyList<int[]> sequences, int sharedLength, int capacity, UsageMeter meter)
+    /// <param name="chunkTokens">Most tokens (rows x padded width) one forward pass of the job may feed.</param>
+    public PrefillJob Begin(LlamaDecoder model, IReadOnlyList<int[]> sequences, int sharedLength, int capacity, UsageMeter meter, int chunkTokens)
     {
-        var cache = TakeRetained(model);
-        var rowTokens = _retainedTokens;
-        _retainedTokens = [];
+        KvCache? cache;
+        List<int[]> rowTokens;
+        lock (_lock)
+        {
+            cache = TakeRetained(model);
+            rowTokens = _retainedTokens;
+            _retainedTokens = [];
+        }
 
         // Compute the shared part (all but the last token, which every row feeds to get its logits) once.
         int shared = Math.Min(sharedLength, sequences.Min(s => s.Length) - 1);
         var sharedTokens = sequences[0][..shared];
+        int[] pending = [];
         if (cache is null || !rowTokens.Any(t => CommonPrefix(t, sharedTokens) == shared))
         {
             cache?.Dispose();
             cache = new KvCache(model.Config, 1, capacity, model.Device, model.DType);
-            if (shared > 0) Feed(model, cache, [sharedTokens], meter).Dispose();
+            pending = sharedTokens;
             rowTokens = [sharedTokens];
         }
-        cache.EnsureCapacity(capacity);
 
         // Each sequence starts from the cached row it shares most with, keeping at least one token to feed.
         var sources = new int[sequences.Count];
@@ -54,26 +67,26 @@ internal sealed class PrefixCache : IDisposable
                 if (common > keep[i]) (sources[i], keep[i]) = (r, common);
             }
         }
-        cache.SelectRows(sources);
-        for (int i = 0; i < sequences.Count; i++) cache.Truncate(i, keep[i]);
-        var logits = Feed(model, cache, sequences.Select((s, i) => s[keep[i]..]).ToList(), meter);
-        return (cache, logits);
+        return new PrefillJob(model, cache, pending, sources, keep, sequences, capacity, meter, chunkTokens);
     }
 
     /// <summary>Keeps a finished call's cache for the next call (or frees it when reuse is off).</summary>
     public void Retain(KvCache cache, List<int[]> tokensPerRow, bool reuse)
     {
-        _retained?.Dispose();
-        if (reuse)
+        lock (_lock)
         {
-            _retained = cache;
-            _retainedTokens = tokensPerRow;
-        }
-        else
-        {
-            cache.Dispose();
-            _retained = null;
-            _retainedTokens = [];
+            _retained?.Dispose();
+            if (reuse && !_disposed)
+            {
+                _retained = cache;
+                _retainedTokens = tokensPerRow;
+            }
+            else
+            {
+                cache.Dispose();
+                _retained = null;
+                _retainedTokens = [];
+            }
         }
     }
 
@@ -114,7 +127,11 @@ internal sealed class PrefixCache : IDisposable
 
     public void Dispose()
     {
-        _retained?.Dispose();
-        _retained = null;
+        lock (_lock)
+        {
+            _disposed = true;
+            _retained?.Dispose();
+            _retained = null;
+        }
     }
 }

@@ -20,13 +20,22 @@ internal static class TokenSampler
 
     /// <summary>Chosen token per row and its log-probability under the model (before temperature and truncation; 0 when not asked for).</summary>
     public static (long[] Tokens, float[] Logprobs) Sample(Tensor logits, SamplingOptions options, Generator generator,
+        TokenDrawMethod method = TokenDrawMethod.InverseCdf) =>
+        Sample(logits, options, [new DrawSegment((int)logits.shape[0], generator)], method);
+
+    /// <summary>
+    /// Like <see cref="Sample(Tensor, SamplingOptions, Generator, TokenDrawMethod)"/> for rows of several requests
+    /// that share these options: <paramref name="segments"/> split the rows, in order, into runs that each draw from
+    /// their own generator, so each run consumes its generator exactly as it would sampled alone.
+    /// </summary>
+    public static (long[] Tokens, float[] Logprobs) Sample(Tensor logits, SamplingOptions options, IReadOnlyList<DrawSegment> segments,
         TokenDrawMethod method = TokenDrawMethod.InverseCdf)
     {
         using var scope = NewDisposeScope();
         var x = logits.to(ScalarType.Float32);
         Tensor chosen = options.Temperature == 0 ? x.argmax(-1, keepdim: true)
-            : method == TokenDrawMethod.Multinomial ? Truncate(x / options.Temperature, options).softmax(-1).multinomial(1, generator: generator)
-            : Draw(options.Temperature == 1 ? x : x / options.Temperature, options, generator);
+            : method == TokenDrawMethod.Multinomial ? Multinomial(Truncate(x / options.Temperature, options).softmax(-1), segments)
+            : Draw(options.Temperature == 1 ? x : x / options.Temperature, options, segments);
         long[] ids = chosen.squeeze(-1).cpu().data<long>().ToArray();
         float[] logprobs = options.IncludeLogprobs
             ? (x.gather(-1, chosen) - x.logsumexp(-1, keepdim: true)).squeeze(-1).cpu().data<float>().ToArray()
@@ -35,7 +44,7 @@ internal static class TokenSampler
     }
 
     /// <summary>Inverse-CDF draw [B, 1] from the truncated distribution of the tempered logits <paramref name="scaled"/>.</summary>
-    private static Tensor Draw(Tensor scaled, SamplingOptions options, Generator generator)
+    private static Tensor Draw(Tensor scaled, SamplingOptions options, IReadOnlyList<DrawSegment> segments)
     {
         long vocab = scaled.shape[^1];
         int? topK = options.TopK is > 0 and var k && k < vocab ? k : null;
@@ -44,7 +53,7 @@ internal static class TokenSampler
         {
             var probs = scaled.softmax(-1);
             if (options.MinP is > 0 and var minP) probs = probs.masked_fill(probs < probs.max(-1, keepdim: true).values * minP, 0);
-            return InverseCdf(probs, generator);
+            return InverseCdf(probs, segments);
         }
 
         // Candidates in descending order. With top-k they are the k best and the distribution is renormalised over
@@ -69,7 +78,7 @@ internal static class TokenSampler
         }
         if (options.MinP is > 0 and var m)
             candidateProbs = candidateProbs.masked_fill(candidateProbs < candidateProbs[.., 0..1] * m, 0);
-        return candidateIds.gather(-1, InverseCdf(candidateProbs, generator));
+        return candidateIds.gather(-1, InverseCdf(candidateProbs, segments));
     }
 
     /// <summary>
@@ -90,12 +99,28 @@ internal static class TokenSampler
     /// One uniform number per row against the prefix sums of (unnormalised, non-negative) <paramref name="weights"/>:
     /// the first index whose cumulative weight exceeds u x total. A zero-weight entry can never be chosen.
     /// </summary>
-    private static Tensor InverseCdf(Tensor weights, Generator generator)
+    private static Tensor InverseCdf(Tensor weights, IReadOnlyList<DrawSegment> segments)
     {
         var cdf = weights.cumsum(-1);
         var total = cdf[.., ^1..];
-        var u = rand(weights.shape[0], 1, generator: generator, device: weights.device) * total;
+        var u = (segments.Count == 1
+            ? rand(segments[0].Rows, 1, generator: segments[0].Generator, device: weights.device)
+            : cat(segments.Select(s => rand(s.Rows, 1, generator: s.Generator, device: weights.device)).ToArray(), 0)) * total;
         return searchsorted(cdf, u, right: true).clamp_max(weights.shape[^1] - 1);
+    }
+
+    /// <summary>torch's multinomial draw per segment, each from its own generator.</summary>
+    private static Tensor Multinomial(Tensor probs, IReadOnlyList<DrawSegment> segments)
+    {
+        if (segments.Count == 1) return probs.multinomial(1, generator: segments[0].Generator);
+        var parts = new Tensor[segments.Count];
+        long offset = 0;
+        for (int i = 0; i < segments.Count; i++)
+        {
+            parts[i] = probs.narrow(0, offset, segments[i].Rows).multinomial(1, generator: segments[i].Generator);
+            offset += segments[i].Rows;
+        }
+        return cat(parts, 0);
     }
 
     /// <summary>Sets the logits of excluded tokens to -inf (the whole-vocabulary form, used by <see cref="TokenDrawMethod.Multinomial"/>). The most likely token always survives.</summary>
@@ -126,3 +151,6 @@ internal static class TokenSampler
         return x;
     }
 }
+
+/// <summary>A run of consecutive rows that draw from one generator (one request's rows in a shared batch).</summary>
+internal readonly record struct DrawSegment(int Rows, Generator Generator);
