@@ -50,6 +50,12 @@ public sealed class LanguageModel : IDisposable
     /// <summary>A sampler over this model (it must have a language-model head).</summary>
     public GenerationEngine CreateSampler(GenerationEngineOptions? options = null) => new(Decoder, Tokenizer, options);
 
+    /// <summary>
+    /// The decode loop every sampler over this model shares (continuous batching across concurrent calls); set its
+    /// <see cref="DecodeScheduler.Options"/> to bound the rows and KV memory in flight.
+    /// </summary>
+    public DecodeScheduler Scheduler => DecodeScheduler.For(Decoder);
+
     /// <summary>A process verifier over this model (it must have a token-classification head).</summary>
     public ProcessRewardVerifier CreateProcessVerifier(ProcessRewardOptions? options = null) => new(Decoder, Tokenizer, options);
 
