@@ -115,8 +115,11 @@ public sealed class DecodeScheduler
         return request.Completion.GetAwaiter().GetResult();
     }
 
-    private void StartBackgroundLoop() =>
-        Task.Factory.StartNew(() => Drive(null), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    /// <summary>
+    /// Runs the loop on a thread-pool thread: pool threads are reused, and with them torch's per-thread state (its
+    /// intra-op thread team), which a fresh thread per busy period would rebuild.
+    /// </summary>
+    private void StartBackgroundLoop() => Task.Run(() => Drive(null));
 
     /// <summary>The loop: one iteration per decode step, until there is no work (or <paramref name="until"/> ended).</summary>
     private void Drive(ScheduledRequest? until)

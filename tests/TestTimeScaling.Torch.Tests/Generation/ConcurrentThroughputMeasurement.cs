@@ -49,18 +49,22 @@ public sealed class ConcurrentThroughputMeasurement(ITestOutputHelper output)
         SampleRequest Request(int i) => new() { Prompt = prompts[i], Options = new() { Temperature = 0.8, MaxNewTokens = maxNew, Seed = i } };
         // Fastest of several rounds of each (round 0 warms up): on a shared machine the minimum is the least disturbed.
         double fastestSequential = double.MaxValue, fastestConcurrent = double.MaxValue;
-        for (int round = 0; round < 6; round++)
+        for (int round = 0; round < 10; round++)
         {
+            long steps = engine.Scheduler.DecodeSteps;
             var clock = Stopwatch.StartNew();
             long sequentialTokens = 0;
             for (int i = 0; i < prompts.Count; i++) sequentialTokens += (await engine.SampleAsync(Request(i))).Usage.GeneratedTokens;
             double sequential = clock.Elapsed.TotalMilliseconds;
+            long sequentialSteps = engine.Scheduler.DecodeSteps - steps;
+            steps = engine.Scheduler.DecodeSteps;
             clock.Restart();
             var results = await Task.WhenAll(Enumerable.Range(0, prompts.Count).Select(i => engine.SampleAsync(Request(i))));
             double concurrent = clock.Elapsed.TotalMilliseconds;
+            long concurrentSteps = engine.Scheduler.DecodeSteps - steps;
             long concurrentTokens = results.Sum(r => r.Usage.GeneratedTokens);
             if (round > 0) (fastestSequential, fastestConcurrent) = (Math.Min(fastestSequential, sequential), Math.Min(fastestConcurrent, concurrent));
-            output.WriteLine($"{name}, round {round}: sequential {sequentialTokens} tokens in {sequential:F0} ms, concurrent {concurrentTokens} tokens in {concurrent:F0} ms: {sequential / concurrent:F2}x");
+            output.WriteLine($"{name}, round {round}: sequential {sequentialTokens} tokens in {sequential:F0} ms ({sequentialSteps} steps), concurrent {concurrentTokens} tokens in {concurrent:F0} ms ({concurrentSteps} steps): {sequential / concurrent:F2}x");
         }
         double best = fastestSequential / fastestConcurrent;
         output.WriteLine($"{name}: fastest sequential {fastestSequential:F0} ms, fastest concurrent {fastestConcurrent:F0} ms");

@@ -246,7 +246,13 @@ public sealed class ContinuousBatchingTests : IDisposable
     }
 
     [Fact]
-    public void Live_tensors_stay_flat_over_many_calls_joining_finishing_and_cancelled_mid_flight()
+    public void Live_tensors_stay_flat_over_many_calls_joining_finishing_and_cancelled_mid_flight() => JoinFinishAndCancel(rounds: 1);
+
+    /// <summary>The soak form (TTS_SOAK=1): 50 rounds of about 200 steps, 10,000 decode steps with calls joining, finishing and cancelled.</summary>
+    [EnvironmentFact("TTS_SOAK")]
+    public void Ten_thousand_batched_decode_steps_keep_live_tensors_flat() => JoinFinishAndCancel(rounds: 50);
+
+    private void JoinFinishAndCancel(int rounds)
     {
         // The long call drives the loop on this thread; the others join it from the step hook, so every tensor the
         // batch makes is made and freed on this thread, where the live count is kept.
@@ -277,13 +283,21 @@ public sealed class ContinuousBatchingTests : IDisposable
         {
             engine.Generate(driver, CancellationToken.None); // warm up: the retained cache exists from here on
             long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-            step = 0;
-            engine.Generate(driver, CancellationToken.None);
-            Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-            Assert.True(joined.Count >= 40);
+            long steps = engine.Scheduler.DecodeSteps;
+            for (int round = 0; round < rounds; round++)
+            {
+                step = 0;
+                engine.Generate(driver with { Options = driver.Options with { Seed = round } }, CancellationToken.None);
+                Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+                foreach (var s in sources) s.Dispose();
+                sources.Clear();
+            }
+            Assert.True(engine.Scheduler.DecodeSteps - steps >= 199L * rounds);
+            Assert.True(joined.Count >= 40 * rounds);
             Assert.All(joined, t => Assert.True(t.IsCompleted));
             Assert.Contains(joined, t => t.IsCompletedSuccessfully);
             Assert.Contains(joined, t => t.IsFaulted && t.Exception!.InnerException is SamplingCanceledException);
+            Assert.Equal(0, engine.Scheduler.RowsInFlight);
         }
         finally
         {
