@@ -37,6 +37,10 @@ public sealed class DecodeScheduler
     private int _rowsInFlight, _activeRequests;
     private long _decodeSteps;
 
+    /// <summary>The scheduler whose loop runs on this thread, if any.</summary>
+    [ThreadStatic]
+    private static DecodeScheduler? _loopThread;
+
     private DecodeScheduler(LlamaDecoder model)
     {
         Model = model;
@@ -104,6 +108,9 @@ public sealed class DecodeScheduler
     /// </summary>
     internal SampleResult Run(ScheduledRequest request)
     {
+        // Waiting on the loop from inside it (a step callback calling Generate) could never end.
+        if (_loopThread == this)
+            throw new InvalidOperationException("A synchronous generation was started from the decode loop's own thread; use SampleAsync there.");
         bool drive;
         lock (_lock)
         {
@@ -123,6 +130,20 @@ public sealed class DecodeScheduler
 
     /// <summary>The loop: one iteration per decode step, until there is no work (or <paramref name="until"/> ended).</summary>
     private void Drive(ScheduledRequest? until)
+    {
+        var outer = _loopThread;
+        _loopThread = this;
+        try
+        {
+            DriveLoop(until);
+        }
+        finally
+        {
+            _loopThread = outer;
+        }
+    }
+
+    private void DriveLoop(ScheduledRequest? until)
     {
         while (true)
         {

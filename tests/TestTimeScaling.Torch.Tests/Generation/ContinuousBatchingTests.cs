@@ -318,6 +318,28 @@ public sealed class ContinuousBatchingTests(ITestOutputHelper output) : IDisposa
         Assert.Equal("PrefillChunkTokens", Assert.Throws<ArgumentOutOfRangeException>(() => a.Scheduler.Options = new DecodeSchedulerOptions { PrefillChunkTokens = -1 }).ParamName);
     }
 
+    [Fact]
+    public void A_synchronous_call_from_the_loops_own_thread_is_refused_instead_of_waiting_forever()
+    {
+        using var engine = Engine();
+        Exception? refused = null;
+        engine.Scheduler.DecodeStepRan = (_, _) =>
+        {
+            if (refused is null)
+                refused = Record.Exception(() => engine.Generate(MixedRequests()[1], CancellationToken.None)) ?? new Exception("not refused");
+        };
+        try
+        {
+            var result = engine.Generate(MixedRequests()[0], CancellationToken.None);
+            Assert.Equal(3, result.Completions.Count);
+        }
+        finally
+        {
+            engine.Scheduler.DecodeStepRan = null;
+        }
+        Assert.IsType<InvalidOperationException>(refused);
+    }
+
     private sealed class NoEos(ITextTokenizer inner) : ITextTokenizer
     {
         public IReadOnlyList<int> Encode(string text) => inner.Encode(text);
