@@ -31,14 +31,23 @@ internal static class TinyModels
         yield return ["llama3-rope", Llama() with { RopeTheta = 500000, RopeScaling = new RopeScaling { RopeType = "llama3", Factor = 8, LowFreqFactor = 1, HighFreqFactor = 4, OriginalMaxPositionEmbeddings = 16 } }];
     }
 
-    /// <summary>A random model with larger weights than the HF init, so logits differ enough for comparisons to mean something.</summary>
+    /// <summary>
+    /// A random model with larger weights than the HF init, so logits differ enough for comparisons to mean something.
+    /// Biases (zero in the HF init) and Qwen3's q/k norm weights (one) get random values too, so a reference that
+    /// ignored them would disagree.
+    /// </summary>
     public static LlamaDecoder Random(ModelConfig config, long seed = 1)
     {
         var model = LlamaDecoder.Create(config, seed);
         using (TorchSharp.torch.no_grad())
         {
+            var generator = new TorchSharp.torch.Generator((ulong)seed + 1000);
             foreach (var (name, p) in model.named_parameters())
-                if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) p.mul_(10);
+            {
+                if (name.EndsWith(".bias", StringComparison.Ordinal)) p.normal_(0.0, 0.5, generator);
+                else if (name.EndsWith("q_norm.weight", StringComparison.Ordinal) || name.EndsWith("k_norm.weight", StringComparison.Ordinal)) p.uniform_(0.5, 1.5, generator);
+                else if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) p.mul_(10);
+            }
         }
         model.eval();
         return model;
