@@ -35,6 +35,7 @@ internal static class TinyModels
         yield return ["tied", Llama() with { TieWordEmbeddings = true }];
         yield return ["llama3-rope", Llama() with { RopeTheta = 500000, RopeScaling = new RopeScaling { RopeType = "llama3", Factor = 8, LowFreqFactor = 1, HighFreqFactor = 4, OriginalMaxPositionEmbeddings = 16 } }];
         yield return ["linear-rope", Llama() with { RopeScaling = new RopeScaling { RopeType = "linear", Factor = 4 } }];
+        yield return ["dynamic-rope-within-context", Llama() with { RopeScaling = new RopeScaling { RopeType = "dynamic", Factor = 2 } }];
         yield return ["yarn-rope", Llama() with { RopeScaling = new RopeScaling { RopeType = "yarn", Factor = 4, OriginalMaxPositionEmbeddings = 16 } }];
         yield return ["yarn-mscale", Llama() with { HeadDim = 16, RopeTheta = 500, RopeScaling = new RopeScaling { RopeType = "yarn", Factor = 8, OriginalMaxPositionEmbeddings = 32, BetaFast = 16, BetaSlow = 2, Mscale = 0.707, MscaleAllDim = 1.2, Truncate = false } }];
         yield return ["llama-attention-bias", Llama() with { AttentionBias = true, NumKeyValueHeads = 2 }];
