@@ -84,8 +84,9 @@ internal sealed class AttentionStep : IDisposable
         Tensor? sliding = null;
         if (slidingWindow is { } window)
         {
-            // A padding query could fall past every key of its window and leave a row with nothing to attend
-            // to (NaN); its output is discarded, so it simply keeps the full causal mask.
+            // A padding query can fall past every key of its window, leaving a row with nothing to attend to
+            // (libtorch's CPU kernel returns zeros there, other SDPA backends may give NaN); its output is
+            // discarded, so it simply keeps the full causal mask.
             using var pad = tensor(padding, [batch, 1, tokensPerRow, 1], device: device);
             using var inWindow = (keys > query - window).logical_or(pad);
             sliding = mask.logical_and(inWindow);

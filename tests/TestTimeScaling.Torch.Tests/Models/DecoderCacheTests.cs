@@ -121,6 +121,30 @@ public class DecoderCacheTests
     }
 
     [Fact]
+    public void SlidingWindowWithRowsFarApartKeepsPaddingFinite()
+    {
+        // Row 0 is far ahead of row 1 and pads a chunk for row 1: its padding queries sit past every key of
+        // their window. No output may be NaN (padding outputs are discarded, but must not poison anything)
+        // and the real rows must match the full forward.
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var config = TinyModels.Llama() with { ModelType = "mistral", Architecture = "MistralForCausalLM", SlidingWindow = 3 };
+        using var model = TinyModels.Random(config);
+        int[][] sequences = [RandomTokens(config.VocabSize, 10, 40), RandomTokens(config.VocabSize, 1, 41)];
+        using var cache = new KvCache(config, rows: 2, capacity: 24, CPU, ScalarType.Float32);
+        model.Forward(Padded(sequences), cache, [10, 1]);
+
+        int[] more = RandomTokens(config.VocabSize, 6, 42);
+        // Row 0 takes one real token (the other five pad), row 1 takes six.
+        long[] flat = [.. Enumerable.Repeat((long)more[0], 6), .. more.Select(t => (long)t)];
+        var ids = tensor(flat, [2, 6], dtype: ScalarType.Int64);
+        var all = model.ForwardAll(ids, cache, [1, 6]);
+        Assert.False(all.isnan().any().item<bool>(), "NaN in the outputs of a padded sliding-window step");
+        AssertClose(LastLogits(model, [.. sequences[0], more[0]]), all[0, 0], "row 0 (padded)");
+        AssertClose(LastLogits(model, [.. sequences[1], .. more]), all[1, 5], "row 1");
+    }
+
+    [Fact]
     public void WritingPastCapacityIsAnError()
     {
         using var scope = NewDisposeScope();
