@@ -63,14 +63,18 @@ internal sealed class ReferenceLlama
         }
     }
 
-    /// <summary>Logits [T][vocab] (or scores [T][labels]) for one token sequence.</summary>
-    public double[][] Forward(int[] tokens)
+    /// <summary>
+    /// Logits [T][vocab] (or scores [T][labels]) for one token sequence. With <paramref name="callLength"/>, token t
+    /// is rotated with the frequencies of a forward call of that length (transformers' dynamic RoPE under a KV
+    /// cache: each token keeps the rotation of the call that computed it); without, every token uses T.
+    /// </summary>
+    public double[][] Forward(int[] tokens, int[]? callLength = null)
     {
         int T = tokens.Length, H = _c.HiddenSize, D = _c.HeadDim, nH = _c.NumAttentionHeads, nKV = _c.NumKeyValueHeads;
         int R = (int)(D * _c.PartialRotaryFactor);
         var embed = _w["model.embed_tokens.weight"];
         var x = tokens.Select(tok => embed.AsSpan(tok * H, H).ToArray()).ToArray();
-        var (invFreq, attentionFactor) = InverseFrequencies(R, T);
+        var rope = Enumerable.Range(0, T).Select(t => InverseFrequencies(R, callLength?[t] ?? T)).ToArray();
         for (int l = 0; l < _c.NumHiddenLayers; l++)
         {
             string p = $"model.layers.{l}.";
@@ -83,12 +87,12 @@ internal sealed class ReferenceLlama
                 for (int head = 0; head < nH; head++)
                 {
                     if (_c.ModelType == "qwen3") NormalizeHead(q[t], head * D, D, _w[p + "self_attn.q_norm.weight"]);
-                    Rotate(q[t], head * D, R, t, invFreq, attentionFactor);
+                    Rotate(q[t], head * D, R, t, rope[t].InvFreq, rope[t].AttentionFactor);
                 }
                 for (int head = 0; head < nKV; head++)
                 {
                     if (_c.ModelType == "qwen3") NormalizeHead(k[t], head * D, D, _w[p + "self_attn.k_norm.weight"]);
-                    Rotate(k[t], head * D, R, t, invFreq, attentionFactor);
+                    Rotate(k[t], head * D, R, t, rope[t].InvFreq, rope[t].AttentionFactor);
                 }
             }
             int? window = Window(l);
