@@ -154,7 +154,14 @@ public sealed record ModelConfig
     public static ModelConfig FromJson(JsonObject obj, string source = "config.json")
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return ConfigJson.Parse(JsonSerializer.SerializeToUtf8Bytes(obj), source);
+        byte[] utf8;
+        try { utf8 = JsonSerializer.SerializeToUtf8Bytes(obj); }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // A node the writer refuses (a NaN number, a lone surrogate in a string).
+            throw new InvalidDataException($"'{source}' cannot be written as JSON: {ex.Message}", ex);
+        }
+        return ConfigJson.Parse(utf8, source);
     }
 
     /// <summary>
