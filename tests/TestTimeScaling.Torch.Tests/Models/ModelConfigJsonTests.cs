@@ -75,7 +75,7 @@ public class ModelConfigJsonTests
         Assert.Equal(48, With("vocab_size", JsonValue.Create(48.0)).VocabSize);
     }
 
-    public static IEnumerable<object[]> Refused() =>
+    public static IEnumerable<object?[]> Refused() =>
     [
         ["model_type", JsonValue.Create("gemma"), "gemma"],
         ["model_type", JsonValue.Create("llama4"), "llama4"],
@@ -108,7 +108,7 @@ public class ModelConfigJsonTests
         Assert.Contains("chunked_attention", error.Message);
     }
 
-    public static IEnumerable<object[]> Malformed() =>
+    public static IEnumerable<object?[]> Malformed() =>
     [
         ["vocab_size", JsonValue.Create("48"), "vocab_size"],
         ["vocab_size", null, "vocab_size"],
