@@ -15,7 +15,7 @@ public static class DecoderCheckpoint
     /// config implies exists with its shape and a floating-point dtype, that no other tensor is present, and that
     /// the weights fit <see cref="ModelLoadOptions.MaxWeightBytes"/>. The weights are then streamed from the files
     /// one tensor at a time into the parameters (bf16/fp16 converted per tensor), so the peak is the model plus
-    /// one tensor.
+    /// one tensor. Each weight is checked to be finite as it is read.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
@@ -23,7 +23,8 @@ public static class DecoderCheckpoint
     /// <exception cref="CheckpointMismatchException">A tensor is missing, has the wrong shape or a non-float dtype,
     /// or is not used by the architecture (unless <see cref="ModelLoadOptions.AllowUnusedTensors"/>).</exception>
     /// <exception cref="ModelTooLargeException">The weights would exceed <see cref="ModelLoadOptions.MaxWeightBytes"/>.</exception>
-    /// <exception cref="InvalidDataException">A file is corrupt or truncated, or a weights file lies outside the directory.</exception>
+    /// <exception cref="InvalidDataException">A file is corrupt or truncated, a weight holds NaN or infinity, or a weights
+    /// file lies outside the directory.</exception>
     public static LlamaDecoder Load(string directory, ModelLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -175,13 +176,26 @@ public static class DecoderCheckpoint
                 if (parameter.dtype == tensor.Info.DType && parameter.is_contiguous() && parameter.device_type == TorchSharp.DeviceType.CPU)
                 {
                     SafetensorsReader.FillFromFile(parameter, handle, offset, tensor.Info.ByteLength, tensor.File, tensor.Name);
-                    continue;
                 }
-                using Tensor staged = empty(tensor.Info.Shape, tensor.Info.DType);
-                SafetensorsReader.FillFromFile(staged, handle, offset, tensor.Info.ByteLength, tensor.File, tensor.Name);
-                parameter.copy_(staged);
+                else
+                {
+                    using Tensor staged = empty(tensor.Info.Shape, tensor.Info.DType);
+                    SafetensorsReader.FillFromFile(staged, handle, offset, tensor.Info.ByteLength, tensor.File, tensor.Name);
+                    parameter.copy_(staged);
+                }
+                CheckFinite(parameter, tensor);
             }
         }
+    }
+
+    // A NaN or infinite weight (a damaged file) would load and then fail natively at the first token, deep in the
+    // sampler. Summing in float64 cannot overflow for finite float32 inputs, so the sum is finite exactly when every
+    // element is, and it allocates nothing the size of the tensor.
+    private static void CheckFinite(Tensor parameter, CheckpointTensor tensor)
+    {
+        using Tensor sum = parameter.sum(ScalarType.Float64);
+        if (!double.IsFinite(sum.item<double>()))
+            throw new InvalidDataException($"'{tensor.File}': tensor '{tensor.Name}' holds NaN or infinite values.");
     }
 
     private static ScalarType DefaultDType(ModelConfig config, Device device) =>

@@ -62,6 +62,24 @@ public sealed class DecoderCheckpointValidationTests
         Assert.Contains("I32", error.Message);
     }
 
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.NegativeInfinity)]
+    public void ANonFiniteWeightIsInvalidDataNamingTheTensor(float value)
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDirectory();
+        using var model = TinyModels.Random(TinyModels.Llama());
+        DecoderCheckpoint.Save(model, dir.Path);
+        var broken = model.StateDict()["model.layers.1.mlp.down_proj.weight"].clone();
+        broken[3, 5] = tensor(value);
+        Safetensors.SaveDirectory(dir.Path, StateWith(model, "model.layers.1.mlp.down_proj.weight", broken));
+
+        var error = Assert.Throws<InvalidDataException>(() => DecoderCheckpoint.Load(dir.Path));
+        Assert.Contains("'model.layers.1.mlp.down_proj.weight'", error.Message);
+        Assert.Contains("model.safetensors", error.Message);
+    }
+
     [Fact]
     public void AModelOverTheWeightLimitIsRefusedBeforeAllocating()
     {
