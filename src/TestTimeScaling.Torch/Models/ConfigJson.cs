@@ -40,8 +40,17 @@ internal sealed class ConfigJson
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"'{source}' must hold a JSON object.");
-            reader.RejectDuplicates(root, "");
-            var config = reader.Build(root);
+            ModelConfig config;
+            try
+            {
+                reader.RejectDuplicates(root, "");
+                config = reader.Build(root);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // System.Text.Json refuses to decode a string holding an escaped lone surrogate ("\ud800").
+                throw new InvalidDataException($"'{source}' holds a string that is not valid UTF-16: {ex.Message}", ex);
+            }
             config.Validate(source);
             return config;
         }

@@ -92,6 +92,9 @@ internal static class ConfigValidation
                 Finite(source, "rope_scaling.beta_slow", rope.BetaSlow);
                 Finite(source, "rope_scaling.mscale", rope.Mscale);
                 Finite(source, "rope_scaling.mscale_all_dim", rope.MscaleAllDim);
+                double derived = RotaryEmbedding.YarnAttentionFactor(rope);
+                if (!double.IsFinite(derived) || derived <= 0)
+                    throw new InvalidDataException($"'{source}': the yarn attention factor derived from rope_scaling (factor, mscale, mscale_all_dim) is {derived}; it must be finite and positive.");
                 if (rope.BetaFast < 0 || rope.BetaSlow < 0)
                     throw new InvalidDataException($"'{source}': rope_scaling.beta_fast and beta_slow must not be negative.");
                 break;

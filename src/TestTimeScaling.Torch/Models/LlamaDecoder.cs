@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace TestTimeScaling.Torch;
 
 /// <summary>
-/// A Llama-family decoder (Llama 2/3, Qwen2, Mistral, SmolLM) with either a language-model head
+/// A Llama-family decoder (Llama 2/3, Qwen2, Qwen3, Mistral, SmolLM) with either a language-model head
 /// (<c>*ForCausalLM</c>: next-token logits) or a token-classification head (<c>*ForTokenClassification</c>:
 /// per-position scores, used for process reward models). Parameter names match Hugging Face checkpoints.
 /// </summary>

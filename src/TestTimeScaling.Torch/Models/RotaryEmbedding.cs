@@ -65,10 +65,7 @@ internal sealed class RotaryEmbedding : IDisposable
         double original = s.OriginalMaxPositionEmbeddings != 0 ? s.OriginalMaxPositionEmbeddings : config.MaxPositionEmbeddings;
         double betaFast = s.BetaFast is { } bf && bf != 0 ? bf : 32;
         double betaSlow = s.BetaSlow is { } bs && bs != 0 ? bs : 1;
-        double attention = s.AttentionFactor
-            ?? (s.Mscale is { } m && m != 0 && s.MscaleAllDim is { } all && all != 0
-                ? YarnMscale(factor, m) / YarnMscale(factor, all)
-                : YarnMscale(factor, 1));
+        double attention = YarnAttentionFactor(s);
 
         double CorrectionDim(double rotations) => dim * Math.Log(original / (rotations * 2 * Math.PI)) / (2 * Math.Log(theta));
         double low = CorrectionDim(betaFast), high = CorrectionDim(betaSlow);
@@ -85,6 +82,12 @@ internal sealed class RotaryEmbedding : IDisposable
         var invFreq = interpolation * (1 - extrapolationWeight) + extrapolation * extrapolationWeight;
         return (invFreq.MoveToOuterDisposeScope(), attention);
     }
+
+    /// <summary>YaRN's cos/sin scale: attention_factor, else mscale(factor, mscale) / mscale(factor, mscale_all_dim) when both are set (and nonzero), else mscale(factor, 1).</summary>
+    internal static double YarnAttentionFactor(RopeScaling s) => s.AttentionFactor
+        ?? (s.Mscale is { } m && m != 0 && s.MscaleAllDim is { } all && all != 0
+            ? YarnMscale(s.Factor, m) / YarnMscale(s.Factor, all)
+            : YarnMscale(s.Factor, 1));
 
     private static double YarnMscale(double scale, double mscale) => scale <= 1 ? 1.0 : 0.1 * mscale * Math.Log(scale) + 1.0;
 

@@ -69,6 +69,13 @@ internal static class TensorLayout
         return total;
     }
 
+    /// <summary>
+    /// Whether a checkpoint tensor is a buffer transformers itself ignores on load (older Llama-family checkpoints
+    /// saved the rotary tables, <c>*.rotary_emb.inv_freq</c>); every other tensor outside <see cref="For"/> is unused.
+    /// </summary>
+    public static bool IsIgnoredBuffer(string name) =>
+        name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal) || name.EndsWith("rotary_emb.original_inv_freq", StringComparison.Ordinal);
+
     private static void Linear(List<ExpectedTensor> list, string name, long outputs, long inputs, bool bias)
     {
         list.Add(new(name + ".weight", [outputs, inputs]));

@@ -52,4 +52,11 @@ public class TensorLayoutTests
         };
         Assert.Equal(405_853_388_800L, TensorLayout.ParameterCount(config));
     }
+
+    [Theory]
+    [InlineData("model.layers.3.self_attn.rotary_emb.inv_freq", true)]
+    [InlineData("model.rotary_emb.inv_freq", true)]
+    [InlineData("model.layers.0.self_attn.o_proj.bias", false)]
+    [InlineData("inv_freq", false)]
+    public void OnlyRotaryBuffersAreIgnorable(string name, bool ignored) => Assert.Equal(ignored, TensorLayout.IsIgnoredBuffer(name));
 }
