@@ -6,9 +6,6 @@ namespace TestTimeScaling.Torch;
 /// <summary>Reads and writes a <see cref="LlamaDecoder"/> as a Hugging Face directory (config.json + safetensors).</summary>
 public static class DecoderCheckpoint
 {
-    // Buffers transformers writes in some checkpoints and ignores on load; they are not parameters.
-    private static readonly string[] IgnoredSuffixes = [".rotary_emb.inv_freq", ".attn.masked_bias"];
-
     /// <summary>
     /// Loads config.json and the safetensors weights of <paramref name="directory"/>. Everything is checked before
     /// the network is built: config.json, every safetensors header and the shard index, that each tensor the
@@ -61,22 +58,6 @@ public static class DecoderCheckpoint
         model.Config.Save(directory);
         var state = model.StateDict();
         Safetensors.SaveDirectory(directory, state, maxShardBytes);
-    }
-
-    /// <summary>Copies checkpoint tensors into the model's parameters, checking names and shapes.</summary>
-    internal static void CopyWeights(LlamaDecoder model, IReadOnlyDictionary<string, Tensor> weights, string source)
-    {
-        using var noGrad = no_grad();
-        foreach (var (name, parameter) in model.named_parameters())
-        {
-            if (!weights.TryGetValue(name, out var tensor))
-                throw new CheckpointMismatchException(
-                    $"The checkpoint in '{source}' has no tensor '{name}', which a {model.Config.Architecture} with this config.json needs.", name, source);
-            if (!tensor.shape.SequenceEqual(parameter.shape))
-                throw new CheckpointMismatchException(
-                    $"Tensor '{name}' in '{source}' has shape [{string.Join(", ", tensor.shape)}]; config.json implies [{string.Join(", ", parameter.shape)}].", name, source);
-            parameter.copy_(tensor);
-        }
     }
 
     /// <summary>The host bytes loading needs at its peak: float32 parameters, plus the final copy when it ends on the CPU in another type.</summary>
@@ -133,7 +114,7 @@ public static class DecoderCheckpoint
 
         if (allowUnused) return;
         var unused = inventory.Keys
-            .Where(name => !expected.Contains(name) && !IgnoredSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal)))
+            .Where(name => !expected.Contains(name) && !TensorLayout.IsIgnoredBuffer(name))
             .Order(StringComparer.Ordinal)
             .ToList();
         if (unused.Count > 0)

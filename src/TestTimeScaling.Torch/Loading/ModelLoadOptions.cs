@@ -27,7 +27,7 @@ public sealed record ModelLoadOptions
     /// Whether a checkpoint may hold tensors the architecture does not use (they are then skipped). False by
     /// default: an unused tensor usually means config.json does not describe the weights (for example a bias the
     /// config does not enable), so loading refuses it with <see cref="CheckpointMismatchException"/> naming it.
-    /// Buffers transformers itself ignores (<c>*.rotary_emb.inv_freq</c>, <c>*.attn.masked_bias</c>) are always skipped.
+    /// Buffers transformers itself ignores (<c>*.rotary_emb.inv_freq</c>, <c>*.rotary_emb.original_inv_freq</c>) are always skipped.
     /// </summary>
     public bool AllowUnusedTensors { get; init; }
 
