@@ -65,6 +65,8 @@ internal sealed class JinjaParser
                         endTag = name.Text;
                         return body;
                     }
+                    if (endTags.Length > 0 && IsContinuationTag(name.Text))
+                        throw Syntax(name.Offset, $"unexpected '{name.Text}': the innermost open block is '{opener}' (line {Position(openedAt).Line}), which expects {string.Join(" or ", endTags.Select(t => $"'{t}'"))}");
                     body.Add(ParseStatement(token.Offset));
                     break;
                 default:
@@ -80,6 +82,10 @@ internal sealed class JinjaParser
         Expect(JinjaTokenKind.BlockEnd, "'%}'");
         return body;
     }
+
+    private static bool IsContinuationTag(string name) => name is "elif" or "else" || name.StartsWith("end", StringComparison.Ordinal);
+
+    private (int Line, int Column) Position(int offset) => _source.Position(offset);
 
     private JinjaStmt ParseStatement(int offset)
     {
