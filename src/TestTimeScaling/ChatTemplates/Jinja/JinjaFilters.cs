@@ -50,7 +50,7 @@ internal static partial class JinjaFilters
         ["replace"] = Replace,
         ["reverse"] = (_, v, _, _) => v is string s ? PyStrings.Select(s, Enumerable.Range(0, (int)PyStrings.Length(s)).Reverse().Select(i => (long)i)) : PyOps.Iterate(v).Reverse().ToList(),
         ["round"] = Round,
-        ["safe"] = (_, v, _, _) => v,
+        ["safe"] = (_, v, _, _) => PyText.Str(v), // Markup(str(value)): a string from here on
         ["select"] = (i, v, a, o) => Select(i, v, a, o, byAttribute: false, keep: true),
         ["selectattr"] = (i, v, a, o) => Select(i, v, a, o, byAttribute: true, keep: true),
         ["sort"] = Sort,
@@ -133,6 +133,7 @@ internal static partial class JinjaFilters
     {
         switch (value)
         {
+            case JinjaUndefined undefined: throw new JinjaTypeError(undefined.Hint); // float(Undefined) fails in Jinja
             case double d: return d;
             case long or bool: return PyOps.ToDouble(value);
             case string s when double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed): return parsed;
@@ -144,6 +145,7 @@ internal static partial class JinjaFilters
     {
         switch (value)
         {
+            case JinjaUndefined undefined: throw new JinjaTypeError(undefined.Hint); // int(Undefined) fails in Jinja
             case long l: return l;
             case bool b: return b ? 1L : 0L;
             case double d: return double.IsFinite(d) ? (long)Math.Truncate(d) : fallback;
@@ -172,7 +174,8 @@ internal static partial class JinjaFilters
         string indentation = width as string ?? new string(' ', (int)PyOps.ToLong(width));
         bool first = PyOps.IsTrue(args.Get(1, "first", false));
         bool blank = PyOps.IsTrue(args.Get(2, "blank", false));
-        string s = PyText.Str(value) + "\n";
+        // Jinja appends "\n" to the value: only a string takes that (a list or number fails there in Python too).
+        string s = (value as string ?? throw new JinjaTypeError($"indent needs a string, got {PyOps.TypeName(value)}")) + "\n";
         List<string> lines = PyStrings.SplitLines(s);
         string result;
         if (blank)
@@ -209,7 +212,8 @@ internal static partial class JinjaFilters
 
     private static object? Map(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset)
     {
-        IReadOnlyList<object?> items = PyOps.Iterate(value);
+        // Jinja maps over nothing when the value is falsy (0, none, ''), without asking whether it is iterable.
+        IReadOnlyList<object?> items = PyOps.IsTrue(value) ? PyOps.Iterate(value) : [];
         if (args.Keywords.TryGetValue("attribute", out object? attribute))
         {
             bool hasDefault = args.Keywords.TryGetValue("default", out object? fallback);
@@ -256,6 +260,7 @@ internal static partial class JinjaFilters
         if (test is not null && !JinjaTests.Exists(test)) throw new JinjaTypeError($"no test named '{test}'");
         var testArgs = new JinjaCallArguments(args.Positional.Skip(next + 1).ToList(), new Dictionary<string, object?>());
         var result = new List<object?>();
+        if (!PyOps.IsTrue(value)) return result; // as Jinja: a falsy value selects nothing, iterable or not
         foreach (object? item in PyOps.Iterate(value))
         {
             object? subject = byAttribute ? AttributePath(item, attribute) : item;
@@ -280,6 +285,8 @@ internal static partial class JinjaFilters
     {
         long precision = PyOps.ToLong(args.Get(0, "precision", 0L));
         string method = PyText.Str(args.Get(1, "method", "common"));
+        // Python's round(int, n) stays an int; floats round half to even.
+        if (method == "common" && value is long or bool && precision >= 0) return PyOps.ToLong(value);
         double x = PyOps.ToDouble(value);
         double factor = Math.Pow(10, precision);
         return method switch

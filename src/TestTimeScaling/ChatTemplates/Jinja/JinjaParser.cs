@@ -8,7 +8,6 @@ namespace TestTimeScaling;
 internal sealed class JinjaParser
 {
     private const int MaxNesting = 200;
-    private static readonly HashSet<string> ExpressionStops = ["and", "or", "else", "if", "in", "is", "not"];
 
     private readonly JinjaSource _source;
     private readonly List<JinjaToken> _tokens;
@@ -677,14 +676,13 @@ internal sealed class JinjaParser
         {
             arguments = ParseArguments();
         }
-        else if (Current.Kind is JinjaTokenKind.Name or JinjaTokenKind.String or JinjaTokenKind.Integer or JinjaTokenKind.Float
-                 || Current.IsOperator("[") || Current.IsOperator("{") || Current.IsOperator("-"))
+        else if ((Current.Kind is JinjaTokenKind.Name or JinjaTokenKind.String or JinjaTokenKind.Integer or JinjaTokenKind.Float
+                  || Current.IsOperator("[") || Current.IsOperator("{"))
+                 && !Current.IsName("else") && !Current.IsName("or") && !Current.IsName("and"))
         {
-            if (!(Current.Kind == JinjaTokenKind.Name && ExpressionStops.Contains(Current.Text)))
-            {
-                JinjaExpr arg = ParsePostfix(ParseUnary(withFilter: false));
-                arguments = new JinjaArguments([arg], []);
-            }
+            // Jinja takes one bare argument here (x is divisibleby 3); any other name counts as one too.
+            if (Current.IsName("is")) throw Syntax(Current.Offset, "tests cannot be chained with 'is'");
+            arguments = new JinjaArguments([ParsePostfix(ParsePrimary())], []);
         }
         return new TestExpr(offset, value, name, arguments, negated);
     }
