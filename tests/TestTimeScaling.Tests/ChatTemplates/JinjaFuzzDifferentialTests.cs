@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace TestTimeScaling.Tests.ChatTemplates;
 
 /// <summary>
-/// 400 random small templates (Fixtures/fuzz.py: whitespace markers, loops, ifs, sets, filters, tests, methods,
+/// 1000 random small templates (Fixtures/fuzz.py: whitespace markers, loops, ifs, sets, filters, tests, methods,
 /// operators, slices) over fixed variables: each renders exactly as Python Jinja2 under transformers' settings, or
 /// fails where it fails.
 /// </summary>

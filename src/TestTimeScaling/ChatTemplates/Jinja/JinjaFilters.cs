@@ -30,14 +30,15 @@ internal static partial class JinjaFilters
         ["format"] = (_, v, a, _) => PyFormat.Percent(PyText.Str(v), a.Positional.ToArray()),
         ["indent"] = Indent,
         ["int"] = (_, v, a, _) => ToInt(v, a.Get(0, "default", 0L), PyOps.ToLong(a.Get(1, "base", 10L))),
-        ["items"] = (_, v, _, _) => v switch
+        ["items"] = (_, v, _, _) => new JinjaGenerator("do_items", () => v switch
         {
             JinjaUndefined => new List<object?>(),
             Dictionary<object, object?> dict => dict.Select(p => (object?)new object?[] { p.Key, p.Value }).ToList(),
             _ => throw new JinjaTypeError("Can only get item pairs from a mapping."),
-        },
+        }),
         ["join"] = Join,
-        ["last"] = (_, v, _, _) => PyOps.Iterate(v) is { Count: > 0 } items ? items[^1] : new JinjaUndefined("No last item, sequence was empty."),
+        ["last"] = (_, v, _, _) => v is JinjaGenerator or PyDictView ? throw new JinjaTypeError($"'{PyOps.TypeName(v)}' object is not reversible")
+            : PyOps.Iterate(v) is { Count: > 0 } items ? items[^1] : new JinjaUndefined("No last item, sequence was empty."),
         ["length"] = (_, v, _, _) => PyOps.Length(v),
         ["list"] = (_, v, _, _) => PyOps.Iterate(v).ToList(),
         ["lower"] = (_, v, _, _) => PyStrings.Lower(PyText.Str(v)),
@@ -48,7 +49,8 @@ internal static partial class JinjaFilters
         ["reject"] = (i, v, a, o) => Select(i, v, a, o, byAttribute: false, keep: false),
         ["rejectattr"] = (i, v, a, o) => Select(i, v, a, o, byAttribute: true, keep: false),
         ["replace"] = Replace,
-        ["reverse"] = (_, v, _, _) => v is string s ? PyStrings.Select(s, Enumerable.Range(0, (int)PyStrings.Length(s)).Reverse().Select(i => (long)i)) : PyOps.Iterate(v).Reverse().ToList(),
+        ["reverse"] = Reverse,
+        ["batch"] = Batch,
         ["round"] = Round,
         ["safe"] = (_, v, _, _) => PyText.Str(v), // Markup(str(value)): a string from here on
         ["select"] = (i, v, a, o) => Select(i, v, a, o, byAttribute: false, keep: true),
@@ -106,12 +108,19 @@ internal static partial class JinjaFilters
     private static List<T> StableSort<T>(List<T> items, Comparison<T> compare, bool reverse)
     {
         var indexed = items.Select((item, i) => (item, i)).ToList();
-        indexed.Sort((x, y) =>
+        try
         {
-            int c = compare(x.item, y.item);
-            if (reverse) c = -c;
-            return c != 0 ? c : x.i.CompareTo(y.i);
-        });
+            indexed.Sort((x, y) =>
+            {
+                int c = compare(x.item, y.item);
+                if (reverse) c = -c;
+                return c != 0 ? c : x.i.CompareTo(y.i);
+            });
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is JinjaTypeError inner)
+        {
+            throw inner; // List.Sort wraps what the comparison throws
+        }
         return indexed.Select(p => p.item).ToList();
     }
 
@@ -210,7 +219,10 @@ internal static partial class JinjaFilters
         return item;
     }
 
-    private static object? Map(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset)
+    private static object? Map(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset) =>
+        new JinjaGenerator("do_map", () => (List<object?>)MapNow(interpreter, value, args, offset)!);
+
+    private static object? MapNow(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset)
     {
         // Jinja maps over nothing when the value is falsy (0, none, ''), without asking whether it is iterable.
         IReadOnlyList<object?> items = PyOps.IsTrue(value) ? PyOps.Iterate(value) : [];
@@ -247,7 +259,10 @@ internal static partial class JinjaFilters
         return best;
     }
 
-    private static object? Select(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset, bool byAttribute, bool keep)
+    private static object? Select(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset, bool byAttribute, bool keep) =>
+        new JinjaGenerator("select_or_reject", () => SelectNow(interpreter, value, args, offset, byAttribute, keep));
+
+    private static List<object?> SelectNow(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset, bool byAttribute, bool keep)
     {
         int next = 0;
         object? attribute = null;
@@ -367,7 +382,10 @@ internal static partial class JinjaFilters
         return (space >= 0 ? cut[..space] : cut) + end;
     }
 
-    private static object? Unique(JinjaInterpreter _, object? value, JinjaCallArguments args, int __)
+    private static object? Unique(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset) =>
+        new JinjaGenerator("do_unique", () => UniqueNow(value, args));
+
+    private static List<object?> UniqueNow(object? value, JinjaCallArguments args)
     {
         bool caseSensitive = PyOps.IsTrue(args.Get(0, "case_sensitive", false));
         object? attribute = args.Get(1, "attribute");
@@ -381,6 +399,40 @@ internal static partial class JinjaFilters
             result.Add(item);
         }
         return result;
+    }
+
+    // reversed() of a list is a one-shot iterator in Python; a string reverses to a string.
+    private static object? Reverse(JinjaInterpreter _, object? value, JinjaCallArguments __, int ___) => value switch
+    {
+        string s => PyStrings.Select(s, Enumerable.Range(0, (int)PyStrings.Length(s)).Reverse().Select(i => (long)i)),
+        List<object?> or object?[] => new JinjaGenerator("list_reverseiterator", () => PyOps.Iterate(value).Reverse().ToList()),
+        JinjaUndefined => new JinjaGenerator("reversed", () => []), // reversed() accepts Undefined (it has __len__ and __getitem__)
+        _ => PyOps.Iterate(value).Reverse().ToList(),
+    };
+
+    private static object? Batch(JinjaInterpreter _, object? value, JinjaCallArguments args, int __)
+    {
+        long size = PyOps.ToLong(args.Get(0, "linecount"));
+        if (size <= 0) throw new JinjaTypeError("batch size must be positive");
+        bool fill = args.Has(1, "fill_with");
+        object? filler = args.Get(1, "fill_with");
+        return new JinjaGenerator("do_batch", () =>
+        {
+            var batches = new List<object?>();
+            List<object?>? current = null;
+            foreach (object? item in PyOps.Iterate(value))
+            {
+                current ??= new List<object?>();
+                current.Add(item);
+                if (current.Count == size) { batches.Add(current); current = null; }
+            }
+            if (current is not null)
+            {
+                while (fill && current.Count < size) current.Add(filler);
+                batches.Add(current);
+            }
+            return batches;
+        });
     }
 
     [GeneratedRegex(@"([-\s({\[<]+)")]

@@ -109,7 +109,8 @@ internal sealed partial class JinjaInterpreter
             case JinjaUndefined undefined:
                 throw Error(slice.Offset, undefined.Hint);
             default:
-                throw Error(slice.Offset, $"'{PyOps.TypeName(target)}' object is not subscriptable");
+                // Jinja's getitem turns Python's TypeError into an undefined value.
+                return new JinjaUndefined($"'{PyOps.TypeName(target)}' object is not subscriptable");
         }
     }
 
@@ -155,13 +156,13 @@ internal sealed partial class JinjaInterpreter
         object? a = Evaluate(binary.Left, scope);
         object? b = Evaluate(binary.Right, scope);
         if (binary.Operator == "~") return CheckLength(PyText.Str(a) + PyText.Str(b), binary.Offset);
+        if (binary.Operator == "%" && a is string template) return CheckLength(PyFormat.Percent(template, b), binary.Offset);
         if (a is JinjaUndefined ua) throw Error(binary.Offset, ua.Hint);
         if (b is JinjaUndefined ub) throw Error(binary.Offset, ub.Hint);
         return binary.Operator switch
         {
             "+" => Add(a, b, binary.Offset),
             "*" => Multiply(a, b, binary.Offset),
-            "%" when a is string format => CheckLength(PyFormat.Percent(format, b), binary.Offset),
             _ => PyArithmetic.Apply(binary.Operator, a, b),
         };
     }

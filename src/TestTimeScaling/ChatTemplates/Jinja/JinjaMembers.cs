@@ -106,8 +106,8 @@ internal static class JinjaMembers
         "isalpha" => Bound(name, _ => s.Length > 0 && s.All(char.IsLetter)),
         "isalnum" => Bound(name, _ => s.Length > 0 && s.All(char.IsLetterOrDigit)),
         "isspace" => Bound(name, _ => s.Length > 0 && s.All(PyStrings.IsSpace)),
-        "isupper" => Bound(name, _ => s.Any(char.IsLetter) && !s.Any(char.IsLower)),
-        "islower" => Bound(name, _ => s.Any(char.IsLetter) && !s.Any(char.IsUpper)),
+        "isupper" => Bound(name, _ => PyStrings.IsUpper(s)),
+        "islower" => Bound(name, _ => PyStrings.IsLower(s)),
         _ => null,
     };
 
@@ -143,9 +143,9 @@ internal static class JinjaMembers
 
     private static JinjaFunction? DictMethod(Dictionary<object, object?> dict, string name) => name switch
     {
-        "items" => Bound(name, _ => dict.Select(p => (object?)new object?[] { p.Key, p.Value }).ToList()),
-        "keys" => Bound(name, _ => dict.Keys.Cast<object?>().ToList()),
-        "values" => Bound(name, _ => dict.Values.ToList()),
+        "items" => Bound(name, _ => new PyDictView("dict_items", dict)),
+        "keys" => Bound(name, _ => new PyDictView("dict_keys", dict)),
+        "values" => Bound(name, _ => new PyDictView("dict_values", dict)),
         "get" => Bound(name, a =>
         {
             object? key = a.Get(0, "key");

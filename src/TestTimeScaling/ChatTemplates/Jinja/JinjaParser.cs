@@ -576,6 +576,12 @@ internal sealed class JinjaParser
         Enter();
         JinjaExpr? start = null, stop = null, step = null;
         bool isSlice = false;
+        if (Current.IsOperator("]"))
+        {
+            Next();
+            _depth--;
+            return new GetItemExpr(offset, target, new TupleExpr(offset, [])); // x[] is x[()] in Jinja
+        }
         if (!Current.IsOperator(":")) start = ParseExpression();
         if (Current.IsOperator(":"))
         {
@@ -590,7 +596,14 @@ internal sealed class JinjaParser
         }
         else if (Current.IsOperator(","))
         {
-            throw Syntax(Current.Offset, "tuple subscripts are not supported");
+            var items = new List<JinjaExpr> { start! };
+            while (Current.IsOperator(","))
+            {
+                Next();
+                if (Current.IsOperator("]")) break;
+                items.Add(ParseExpression());
+            }
+            start = new TupleExpr(start!.Offset, items);
         }
         Expect(JinjaTokenKind.Operator, "']'", "]");
         _depth--;

@@ -16,15 +16,15 @@ internal static class JinjaTests
         ["number"] = (v, _) => v is long or double or bool,
         ["string"] = (v, _) => v is string,
         ["mapping"] = (v, _) => v is Dictionary<object, object?>,
-        ["iterable"] = (v, _) => v is string or List<object?> or object?[] or Dictionary<object, object?> or JinjaUndefined,
+        ["iterable"] = (v, _) => v is string or List<object?> or object?[] or Dictionary<object, object?> or JinjaUndefined or JinjaGenerator or PyDictView,
         ["sequence"] = (v, _) => v is string or List<object?> or object?[] or Dictionary<object, object?> or JinjaUndefined,
-        ["callable"] = (v, _) => v is JinjaCallable,
+        ["callable"] = (v, _) => v is JinjaCallable or JinjaUndefined, // Undefined defines __call__ (to fail), so Python calls it callable
         ["escaped"] = (_, _) => false,
-        ["odd"] = (v, _) => PyOps.ToLong(v) % 2 != 0,
-        ["even"] = (v, _) => PyOps.ToLong(v) % 2 == 0,
-        ["divisibleby"] = (v, a) => PyOps.ToLong(v) % PyOps.ToLong(a.Get(0, "num")) == 0,
-        ["lower"] = (v, _) => v is string s && s.Any(char.IsLetter) && !s.Any(char.IsUpper),
-        ["upper"] = (v, _) => v is string s && s.Any(char.IsLetter) && !s.Any(char.IsLower),
+        ["odd"] = (v, _) => PyOps.Equals(Modulo(v, 2L), 1L),
+        ["even"] = (v, _) => PyOps.Equals(Modulo(v, 2L), 0L),
+        ["divisibleby"] = (v, a) => PyOps.Equals(Modulo(v, a.Get(0, "num")), 0L),
+        ["lower"] = (v, _) => PyStrings.IsLower(PyText.Str(v)),
+        ["upper"] = (v, _) => PyStrings.IsUpper(PyText.Str(v)),
         ["sameas"] = (v, a) => SameAs(v, a.Get(0, "other")),
         ["in"] = (v, a) => PyOps.Contains(a.Get(0, "seq"), v),
         ["eq"] = (v, a) => PyOps.Equals(v, a.Get(0, "other")),
@@ -43,11 +43,26 @@ internal static class JinjaTests
         [">"] = "gt", ["greaterthan"] = "gt", [">="] = "ge",
     };
 
+    // Tests that take one argument besides the value; the others take none.
+    private static readonly HashSet<string> OneArgument = ["divisibleby", "sameas", "in", "eq", "ne", "lt", "le", "gt", "ge"];
+
     public static bool Exists(string name) => Tests.ContainsKey(Aliases.GetValueOrDefault(name, name));
+
+    // Jinja computes value % n: numbers as numbers, a string as printf-style formatting (which fails without a %).
+    private static object? Modulo(object? value, object? divisor) => value switch
+    {
+        string format => PyFormat.Percent(format, divisor),
+        JinjaUndefined undefined => throw new JinjaTypeError(undefined.Hint),
+        _ => PyArithmetic.Apply("%", value, divisor),
+    };
 
     public static bool Run(JinjaInterpreter interpreter, string name, object? value, JinjaCallArguments arguments, int offset)
     {
-        var test = Tests[Aliases.GetValueOrDefault(name, name)];
+        string canonical = Aliases.GetValueOrDefault(name, name);
+        var test = Tests[canonical];
+        int expected = OneArgument.Contains(canonical) ? 1 : 0;
+        int given = arguments.Positional.Count + arguments.Keywords.Count;
+        if (given != expected) throw interpreter.Error(offset, $"test '{name}' takes {expected} argument(s), got {given}");
         try
         {
             return test(value, arguments);

@@ -9,6 +9,8 @@ internal static class PyFormat
     public static string Percent(string format, object? args)
     {
         IReadOnlyList<object?> values = args is object?[] tuple ? tuple : [args];
+        // CPython lets an argument with __getitem__ (a dict, also a list) go unused; only tuples and scalars must be consumed.
+        bool mapping = args is Dictionary<object, object?> or List<object?> or JinjaUndefined;
         var sb = new StringBuilder();
         int next = 0;
         for (int i = 0; i < format.Length; i++)
@@ -41,7 +43,7 @@ internal static class PyFormat
             bool zero = spec.StartsWith('0') && !left && conversion is not ('s' or 'r');
             sb.Append(left ? text.PadRight(width) : text.PadLeft(width, zero ? '0' : ' '));
         }
-        if (next < values.Count && args is object?[]) throw new JinjaTypeError("not all arguments converted during string formatting");
+        if (next < values.Count && !mapping) throw new JinjaTypeError("not all arguments converted during string formatting");
         return sb.ToString();
     }
 }

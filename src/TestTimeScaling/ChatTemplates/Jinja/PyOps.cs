@@ -16,7 +16,8 @@ internal static class PyOps
         List<object?> list => list.Count > 0,
         object?[] tuple => tuple.Length > 0,
         Dictionary<object, object?> dict => dict.Count > 0,
-        _ => true,
+        PyDictView view => view.Count > 0,
+        _ => true, // generators, namespaces, functions
     };
 
     public static string TypeName(object? value) => value switch
@@ -33,6 +34,8 @@ internal static class PyOps
         JinjaNamespace => "Namespace",
         JinjaLoop => "LoopContext",
         JinjaCallable => "function",
+        JinjaGenerator => "generator",
+        PyDictView view => view.Kind,
         _ => value.GetType().Name,
     };
 
@@ -116,6 +119,7 @@ internal static class PyOps
         List<object?> list => list.Count,
         object?[] tuple => tuple.Length,
         Dictionary<object, object?> dict => dict.Count,
+        PyDictView view => view.Count,
         JinjaUndefined => 0,
         _ => throw new JinjaTypeError($"object of type '{TypeName(value)}' has no len()"),
     };
@@ -127,6 +131,8 @@ internal static class PyOps
         object?[] tuple => tuple,
         Dictionary<object, object?> dict => dict.Keys.Cast<object?>().ToList(),
         string s => PyStrings.Characters(s),
+        JinjaGenerator generator => generator.Consume(),
+        PyDictView view => view.Items(),
         JinjaUndefined => [],
         _ => throw new JinjaTypeError($"'{TypeName(value)}' object is not iterable"),
     };
@@ -139,7 +145,8 @@ internal static class PyOps
                 if (item is not string sub) throw new JinjaTypeError($"'in <string>' requires string as left operand, not {TypeName(item)}");
                 return s.Contains(sub, StringComparison.Ordinal);
             case Dictionary<object, object?> dict:
-                return item is not null && IsHashable(item) && dict.ContainsKey(item);
+                if (!IsHashable(item)) throw new JinjaTypeError($"unhashable type: '{TypeName(item)}'");
+                return item is not null && dict.ContainsKey(item);
             case List<object?> or object?[]:
                 foreach (object? element in (IReadOnlyList<object?>)container)
                 {
@@ -148,6 +155,8 @@ internal static class PyOps
                 return false;
             case JinjaUndefined:
                 return false;
+            case JinjaGenerator or PyDictView:
+                return Iterate(container).Any(element => Equals(element, item));
             default:
                 throw new JinjaTypeError($"argument of type '{TypeName(container)}' is not iterable");
         }

@@ -98,6 +98,12 @@ internal static class PyStrings
         return lines;
     }
 
+    /// <summary>Python's <c>str.islower()</c>: at least one cased character, and no upper-case one.</summary>
+    public static bool IsLower(string s) => s.Any(c => char.IsLower(c) || char.IsUpper(c)) && !s.Any(char.IsUpper);
+
+    /// <summary>Python's <c>str.isupper()</c>: at least one cased character, and no lower-case one.</summary>
+    public static bool IsUpper(string s) => s.Any(c => char.IsLower(c) || char.IsUpper(c)) && !s.Any(char.IsLower);
+
     public static string Upper(string s) => s.ToUpperInvariant();
 
     public static string Lower(string s) => s.ToLowerInvariant();

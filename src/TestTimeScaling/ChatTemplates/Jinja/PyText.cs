@@ -86,6 +86,15 @@ internal static class PyText
             case JinjaLoop:
                 sb.Append("<LoopContext>");
                 break;
+            case JinjaGenerator generator:
+                // Python adds the object's address, which no fixture can match; the kind is what is useful.
+                sb.Append("<generator object ").Append(generator.Kind).Append('>');
+                break;
+            case PyDictView view:
+                sb.Append(view.Kind).Append('(');
+                AppendRepr(sb, view.Items(), depth + 1);
+                sb.Append(')');
+                break;
             default:
                 sb.Append(Str(value));
                 break;

@@ -7,7 +7,8 @@ import random
 
 from reference import env
 
-rng = random.Random(20261201)
+import os
+rng = random.Random(int(os.environ.get("FUZZ_SEED", "20261201")))
 
 VARIABLES = {
     "s": "  Hello, Wörld! \n",
@@ -115,7 +116,7 @@ def render(source):
 
 
 cases = []
-while len(cases) < 400:
+while len(cases) < int(os.environ.get("FUZZ_COUNT", "1000")):
     src = block()
     result = render(src)
     if any(marker in result.get("expected", "") for marker in OPAQUE):
