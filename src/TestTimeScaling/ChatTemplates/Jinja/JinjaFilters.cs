@@ -394,6 +394,7 @@ internal static partial class JinjaFilters
         foreach (object? item in PyOps.Iterate(value))
         {
             object? key = SortKey(attribute is null ? item : AttributePath(item, attribute), caseSensitive);
+            if (!PyOps.IsHashable(key)) throw new JinjaTypeError($"unhashable type: '{PyOps.TypeName(key)}'"); // Jinja keeps a set
             if (seen.Any(s => PyOps.Equals(s, key))) continue;
             seen.Add(key);
             result.Add(item);
