@@ -162,7 +162,7 @@ internal static class PyOps
         }
     }
 
-    public static bool IsHashable(object? value) => value is null or string or long or double or bool or object?[];
+    public static bool IsHashable(object? value) => value is null or string or long or double or bool or object?[] or JinjaUndefined;
 
     /// <summary>The indices a slice <c>[start:stop:step]</c> selects from a sequence of <paramref name="length"/>, as Python computes them.</summary>
     public static IEnumerable<long> SliceIndices(long length, long? start, long? stop, long? step)

@@ -52,5 +52,12 @@ for (const [templateName, tokens] of Object.entries(templates)) {
     }
   }
 }
-writeFileSync("hf-jinja.json", JSON.stringify(results, null, 1) + "\n");
-console.log(`${results.length} renders written to hf-jinja.json`);
+// The single-feature templates of features.in.json (written by features.in.py) too.
+const features = [];
+for (const feature of readJson("features.in.json")) {
+  let output = null, error = null;
+  try { output = new Template(feature.template).render({ ...feature.variables }); } catch (e) { error = String(e.message ?? e); }
+  features.push({ name: feature.name, output, error });
+}
+writeFileSync("hf-jinja.json", JSON.stringify({ cases: results, features }, null, 1) + "\n");
+console.log(`${results.length} renders and ${features.length} feature renders written to hf-jinja.json`);

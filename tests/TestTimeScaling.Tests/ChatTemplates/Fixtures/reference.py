@@ -73,7 +73,9 @@ def render(source, variables):
 def main():
     templates = json.load(open("templates.json", encoding="utf-8"))
     conversations = json.load(open("conversations.json", encoding="utf-8"))
-    hf = {(r["template"], r["conversation"], r["add_generation_prompt"]): r for r in json.load(open("hf-jinja.json", encoding="utf-8"))}
+    hf_all = json.load(open("hf-jinja.json", encoding="utf-8"))
+    hf = {(r["template"], r["conversation"], r["add_generation_prompt"]): r for r in hf_all["cases"]}
+    hf_features = {r["name"]: r for r in hf_all["features"]}
     cases, disagreements = [], 0
     for template_name, tokens in templates.items():
         source = open(f"templates/{template_name}.jinja", encoding="utf-8").read()
@@ -96,9 +98,13 @@ def main():
     for f in features:
         result = {"name": f["name"], "template": f["template"], "variables": f.get("variables", {})}
         result.update(render(f["template"], f.get("variables", {})))
+        js = hf_features.get(f["name"])
+        if js is not None:
+            result["hf_jinja_agrees"] = js["output"] == result["expected"] if "expected" in result else js["output"] is None
         out.append(result)
     json.dump(out, open("features.json", "w", encoding="utf-8"), ensure_ascii=False, indent=1)
-    print(f"{len(out)} feature cases written to features.json")
+    print(f"{len(out)} feature cases written to features.json; @huggingface/jinja disagrees on "
+          f"{sum(not r.get('hf_jinja_agrees', True) for r in out)}: {[r['name'] for r in out if not r.get('hf_jinja_agrees', True)]}")
 
 
 if __name__ == "__main__":
