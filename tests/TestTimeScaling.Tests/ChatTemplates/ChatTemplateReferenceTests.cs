@@ -4,7 +4,7 @@ namespace TestTimeScaling.Tests.ChatTemplates;
 
 /// <summary>
 /// Every template of the fixtures (Llama 3, Llama 3.1, Qwen3, Gemma 3, DeepSeek-V3 from their tokenizer packages,
-/// plus ChatML and a Mistral-style template) over every fixture conversation, with the generation prompt on and
+/// plus ChatML, a Mistral-style and a Llama 3.1-style tools template) over every fixture conversation, with the generation prompt on and
 /// off: the render must equal transformers' (Python Jinja2) byte for byte, or fail as it fails.
 /// </summary>
 public sealed class ChatTemplateReferenceTests
@@ -44,6 +44,7 @@ public sealed class ChatTemplateReferenceTests
             EosToken = tokens.GetProperty("eos_token").GetString(),
             Tools = conversation.TryGetProperty("tools", out JsonElement tools) ? tools : null,
             AdditionalVariables = extra,
+            TimeProvider = FixtureClock.Instance,
         };
         bool addGenerationPrompt = c.GetProperty("add_generation_prompt").GetBoolean();
 
@@ -72,7 +73,7 @@ public sealed class ChatTemplateReferenceTests
     public void Fixtures_cover_every_template_both_ways()
     {
         var cases = ChatTemplateFixtures.Cases().ToList();
-        string[] templates = ["llama3", "llama3_1", "qwen3", "gemma3", "deepseek_v3", "chatml", "mistral"];
+        string[] templates = ["llama3", "llama3_1", "qwen3", "gemma3", "deepseek_v3", "chatml", "mistral", "tools_dated"];
         foreach (string name in templates)
         {
             Assert.Contains(cases, c => c.GetProperty("template").GetString() == name && c.GetProperty("add_generation_prompt").GetBoolean() && c.TryGetProperty("expected", out _));

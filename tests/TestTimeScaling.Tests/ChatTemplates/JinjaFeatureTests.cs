@@ -8,8 +8,7 @@ namespace TestTimeScaling.Tests.ChatTemplates;
 /// </summary>
 public sealed class JinjaFeatureTests
 {
-    // The clock the fixtures were rendered with: 26 Jul 2024 09:05:03 local time.
-    private static readonly ChatTemplateOptions FixedClock = new() { TimeProvider = new FixedTimeProvider(new DateTimeOffset(2024, 7, 26, 9, 5, 3, TimeSpan.Zero)) };
+    private static readonly ChatTemplateOptions FixedClock = new() { TimeProvider = FixtureClock.Instance };
 
     public static TheoryData<string> FeatureNames()
     {
@@ -48,12 +47,5 @@ public sealed class JinjaFeatureTests
                 Assert.IsNotType<ChatTemplateRaisedException>(ex);
                 break;
         }
-    }
-
-    private sealed class FixedTimeProvider(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-
-        public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
     }
 }

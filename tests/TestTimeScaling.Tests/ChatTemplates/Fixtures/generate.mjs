@@ -7,6 +7,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Template } from "@huggingface/jinja";
 
+// The fixtures' fixed clock (as in reference.py and the C# tests): 26 Jul 2024 09:05:03 local time, for strftime_now.
+const RealDate = Date;
+globalThis.Date = class extends RealDate {
+  constructor(...args) { super(...(args.length ? args : [2024, 6, 26, 9, 5, 3])); }
+};
+
 const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
 const packages = ["llama3", "llama3_1", "qwen3", "gemma3", "deepseek_v3"];
 const tokenText = (v) => (v == null ? null : typeof v === "string" ? v : v.content);
@@ -28,6 +34,7 @@ for (const name of packages) {
 }
 templates.chatml = { source: "written for these fixtures (ChatML)", bos_token: null, eos_token: "<|im_end|>", pad_token: null, unk_token: null };
 templates.mistral = { source: "written for these fixtures (Mistral-style [INST])", bos_token: "<s>", eos_token: "</s>", pad_token: null, unk_token: null };
+templates.tools_dated = { source: "written for these fixtures (Llama 3.1/3.2-style, tools and strftime_now)", bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>", pad_token: null, unk_token: null };
 writeFileSync("templates.json", JSON.stringify(templates, null, 2) + "\n");
 
 // The same variables transformers passes: messages, tools, documents, add_generation_prompt, the special tokens
