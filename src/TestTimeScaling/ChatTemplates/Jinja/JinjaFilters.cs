@@ -220,9 +220,9 @@ internal static partial class JinjaFilters
     }
 
     private static object? Map(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset) =>
-        new JinjaGenerator("do_map", () => (List<object?>)MapNow(interpreter, value, args, offset)!);
+        new JinjaGenerator("do_map", () => MapNow(interpreter, value, args, offset));
 
-    private static object? MapNow(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset)
+    private static List<object?> MapNow(JinjaInterpreter interpreter, object? value, JinjaCallArguments args, int offset)
     {
         // Jinja maps over nothing when the value is falsy (0, none, ''), without asking whether it is iterable.
         IReadOnlyList<object?> items = PyOps.IsTrue(value) ? PyOps.Iterate(value) : [];
@@ -291,9 +291,7 @@ internal static partial class JinjaFilters
         string old = PyText.Str(args.Get(0, "old"));
         string replacement = PyText.Str(args.Get(1, "new"));
         object? count = args.Get(2, "count");
-        var method = (JinjaFunction)JinjaMembers.GetAttribute(s, "replace")!;
-        var call = new JinjaCallArguments(count is null ? [old, replacement] : [old, replacement, count], new Dictionary<string, object?>());
-        return method.Invoke(null!, call, 0);
+        return JinjaMembers.Replace(s, old, replacement, count is null ? -1 : PyOps.ToLong(count));
     }
 
     private static object? Round(JinjaInterpreter _, object? value, JinjaCallArguments args, int __)

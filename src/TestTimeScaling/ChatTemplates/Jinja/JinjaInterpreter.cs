@@ -25,8 +25,6 @@ internal sealed partial class JinjaInterpreter
         _options = options;
     }
 
-    public ChatTemplateOptions Options => _options;
-
     public string Render(IReadOnlyList<JinjaStmt> body, JinjaScope globals)
     {
         var output = new StringBuilder();

@@ -118,7 +118,8 @@ internal static class JinjaMembers
         _ => throw new JinjaTypeError($"{method} first arg must be str or a tuple of str, not {PyOps.TypeName(affix)}"),
     };
 
-    private static string Replace(string s, string old, string replacement, long count)
+    /// <summary>Python's <c>str.replace(old, new, count)</c>; a negative count replaces all.</summary>
+    public static string Replace(string s, string old, string replacement, long count)
     {
         if (count < 0) return old.Length == 0 ? string.Join(replacement, ["", .. PyStrings.Characters(s).Cast<string>(), ""]) : s.Replace(old, replacement, StringComparison.Ordinal);
         var sb = new System.Text.StringBuilder();
