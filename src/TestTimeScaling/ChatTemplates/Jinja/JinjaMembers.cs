@@ -102,6 +102,7 @@ internal static class JinjaMembers
         "count" => Bound(name, a => CountOccurrences(s, RequiredString(a.Get(0, "sub"), name))),
         "join" => Bound(name, a => string.Join(s, PyOps.Iterate(a.Get(0, "iterable")).Select(item => item as string
             ?? throw new JinjaTypeError($"sequence item: expected str instance, {PyOps.TypeName(item)} found")))),
+        "format" => Bound(name, a => PyFormat.Braces(s, a)),
         "isdigit" => Bound(name, _ => s.Length > 0 && s.All(char.IsDigit)),
         "isalpha" => Bound(name, _ => s.Length > 0 && s.All(char.IsLetter)),
         "isalnum" => Bound(name, _ => s.Length > 0 && s.All(char.IsLetterOrDigit)),

@@ -6,6 +6,45 @@ namespace TestTimeScaling;
 /// <summary>Python's <c>"..." % args</c> for the conversions templates use: <c>%s %r %d %i %f %x %%</c>, with width and precision.</summary>
 internal static class PyFormat
 {
+    /// <summary>Python's <c>str.format</c> for plain fields: <c>{}</c>, <c>{0}</c>, <c>{name}</c>, <c>!s</c>/<c>!r</c>, <c>{{</c> and <c>}}</c>.</summary>
+    public static string Braces(string format, JinjaCallArguments args)
+    {
+        var sb = new StringBuilder();
+        int auto = 0;
+        for (int i = 0; i < format.Length; i++)
+        {
+            char c = format[i];
+            if (c == '}')
+            {
+                if (i + 1 < format.Length && format[i + 1] == '}') { sb.Append('}'); i++; continue; }
+                throw new JinjaTypeError("Single '}' encountered in format string");
+            }
+            if (c != '{') { sb.Append(c); continue; }
+            if (i + 1 < format.Length && format[i + 1] == '{') { sb.Append('{'); i++; continue; }
+            int end = format.IndexOf('}', i + 1);
+            if (end < 0) throw new JinjaTypeError("Single '{' encountered in format string");
+            string field = format[(i + 1)..end];
+            i = end;
+            char conversion = 's';
+            int bang = field.IndexOf('!');
+            if (bang >= 0)
+            {
+                conversion = field.Length > bang + 1 ? field[bang + 1] : 's';
+                field = field[..bang];
+            }
+            if (field.Contains(':') || field.Contains('.') || field.Contains('[')) throw new JinjaTypeError($"format field '{{{field}}}' is not supported (only plain fields)");
+            object? value;
+            if (field.Length == 0) value = Positional(args, auto++);
+            else if (int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out int index)) value = Positional(args, index);
+            else value = args.Keywords.TryGetValue(field, out object? named) ? named : throw new JinjaTypeError($"KeyError: '{field}'");
+            sb.Append(conversion == 'r' ? PyText.Repr(value) : PyText.Str(value));
+        }
+        return sb.ToString();
+    }
+
+    private static object? Positional(JinjaCallArguments args, int index) =>
+        index < args.Positional.Count ? args.Positional[index] : throw new JinjaTypeError($"IndexError: Replacement index {index} out of range for positional args tuple");
+
     public static string Percent(string format, object? args)
     {
         IReadOnlyList<object?> values = args is object?[] tuple ? tuple : [args];

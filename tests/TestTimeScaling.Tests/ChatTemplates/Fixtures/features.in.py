@@ -88,6 +88,7 @@ cases = [
     ("string_methods", "[{{ s.strip() }}] [{{ s.lstrip() }}] [{{ s.rstrip() }}] {{ s.split() }} {{ 'a,b,,c'.split(',') }} {{ 'a b c'.split(' ', 1) }} {{ s.strip().startswith('He') }} {{ 'x.py'.endswith(('.js', '.py')) }} {{ 'ab'.upper() }} {{ 'AB'.lower() }} {{ 'a-a'.replace('a', 'b') }} {{ 'hello world'.title() }} {{ 'xxhixx'.strip('x') }}", {"s": "  Hello World \n"}),
     ("string_methods_more", "{{ 'a<think>b</think>c'.split('</think>')[-1] }} {{ 'a\\nb'.splitlines() }} {{ 'abcabc'.find('c') }} {{ 'abcabc'.count('b') }} {{ '-'.join(['x', 'y']) }} {{ 'a b c'.rsplit(' ', 1) }} {{ '123'.isdigit() }} {{ 'hello'.capitalize() }}", {}),
     ("dict_methods", "{{ d.keys() | list }} {{ d.values() | list }} {{ d.items() | list }} {{ d.get('a') }} {{ d.get('z', 0) }}", {"d": {"a": 1, "b": 2}}),
+    ("string_format_method", "{{ '{} and {}'.format('a', 1) }} {{ '{1}{0}'.format('x', 'y') }} {{ '{name}: {value!r}'.format(name='k', value='v') }} {{ '{{literal}}'.format() }}", {}),
     ("list_methods", "{{ xs.index(2) }} {{ xs.count(1) }}", {"xs": [1, 2, 1]}),
     ("dict_literal_access", "{% set tool = {'type': 'function', 'function': {'name': 'f'}} %}{{ tool.function.name }} {{ tool['function']['name'] }}", {}),
     ("strftime_now", "{{ strftime_now('%d %b %Y') }} {{ strftime_now('%Y-%m-%d %H:%M:%S %A %B %j %I%p') }}", {}),
