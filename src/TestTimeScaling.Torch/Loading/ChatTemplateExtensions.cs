@@ -25,7 +25,8 @@ public static class ChatTemplateExtensions
     /// Renders <paramref name="messages"/> to the prompt text the model was trained on, as transformers'
     /// <c>tokenizer.apply_chat_template(messages, add_generation_prompt=..., tokenize=False)</c> does, with
     /// <c>bos_token</c>, <c>eos_token</c> and <c>pad_token</c> from the tokenizer. Encode the result with
-    /// <c>addBos: false</c>: templates write the BOS themselves.
+    /// <c>addBos: false</c>, and give a <see cref="GenerationEngine"/> that samples from it
+    /// <c>GenerationEngineOptions.AddBosToken = false</c>: templates write the BOS themselves.
     /// </summary>
     /// <param name="tokenizer">The tokenizer whose tokenizer_config.json holds the template.</param>
     /// <param name="messages">The conversation.</param>
