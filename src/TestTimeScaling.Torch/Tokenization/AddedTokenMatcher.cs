@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace TestTimeScaling.Torch;
 
 /// <summary>
@@ -14,6 +12,10 @@ internal sealed class AddedTokenMatcher
         public Dictionary<char, Node>? Children;
         public AddedToken? Token;
     }
+
+    // Hugging Face tests single_word with the Rust regex crate's \w: Alphabetic, marks, decimal digits,
+    // connector punctuation and the joiners.
+    private static readonly CodePointSet WordCharacters = CodePointSet.Union([OnigurumaPattern.WordSet, CodePointSet.FromRanges([(0x200C, 0x200D)])]);
 
     private readonly Node _root = new();
 
@@ -98,10 +100,7 @@ internal sealed class AddedTokenMatcher
         {
             cp = CodePoints.At(text, index, out _);
         }
-        // Rust's char::is_alphanumeric: letters and numbers.
-        return CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
-            or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
-            or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber;
+        return WordCharacters.Contains(cp);
     }
 
     private static bool IsWhiteSpaceBefore(string text, int index, out int width)

@@ -33,6 +33,9 @@ internal sealed class OnigurumaPattern
     private static readonly Lazy<CodePointSet> Word = new(() => CodePointSet.Union(
         [Alphabetic.Value, CodePointSet.OfCategories([UnicodeCategory.NonSpacingMark, UnicodeCategory.SpacingCombiningMark,
             UnicodeCategory.EnclosingMark, UnicodeCategory.DecimalDigitNumber, UnicodeCategory.ConnectorPunctuation])]));
+    /// <summary>Oniguruma's Unicode <c>\w</c> inside a class: Alphabetic, marks, decimal digits, connector punctuation.</summary>
+    public static CodePointSet WordSet => Word.Value;
+
     private readonly int[] _cps;
     private int _pos;
 

