@@ -44,25 +44,50 @@ internal sealed record SpecialTokenSettings
         var settings = new SpecialTokenSettings { TokenizerConfigPath = configPath, GenerationConfigPath = generationPath };
         if (File.Exists(configPath))
         {
-            using JsonDocument document = JsonFields.Parse(configPath, MaxFileBytes);
-            var config = new JsonFields(document.RootElement, configPath, "the root");
-            settings = settings with
-            {
+            settings = Guarded(configPath, () => ReadTokenizerConfig(settings, configPath));
+        }
+
+        if (File.Exists(generationPath))
+        {
+            settings = Guarded(generationPath, () => ReadGenerationConfig(settings, generationPath));
+        }
+        return settings;
+    }
+
+    // System.Text.Json reports text it cannot decode with InvalidOperationException; every other case is checked.
+    private static SpecialTokenSettings Guarded(string path, Func<SpecialTokenSettings> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidDataException($"'{path}' is malformed: {ex.Message}", ex);
+        }
+    }
+
+    private static SpecialTokenSettings ReadTokenizerConfig(SpecialTokenSettings settings, string configPath)
+    {
+        using JsonDocument document = JsonFields.Parse(configPath, MaxFileBytes);
+        var config = new JsonFields(document.RootElement, configPath, "the root");
+        return settings with
+        {
                 BosToken = TokenText(config, "bos_token"),
                 EosToken = TokenText(config, "eos_token"),
                 PadToken = TokenText(config, "pad_token"),
                 AddBosToken = config.Get("add_bos_token") is null ? null : config.Bool("add_bos_token", false),
                 ChatTemplate = ChatTemplateText(config),
-                AddedTokensDecoder = AddedTokensDecoderOf(config),
-            };
-        }
+            AddedTokensDecoder = AddedTokensDecoderOf(config),
+        };
+    }
 
-        if (File.Exists(generationPath))
+    private static SpecialTokenSettings ReadGenerationConfig(SpecialTokenSettings settings, string generationPath)
+    {
+        using JsonDocument document = JsonFields.Parse(generationPath, MaxFileBytes);
+        var generation = new JsonFields(document.RootElement, generationPath, "the root");
+        return settings with
         {
-            using JsonDocument document = JsonFields.Parse(generationPath, MaxFileBytes);
-            var generation = new JsonFields(document.RootElement, generationPath, "the root");
-            settings = settings with
-            {
                 GenerationBosId = generation.Int("bos_token_id"),
                 GenerationEosIds = generation.Get("eos_token_id") switch
                 {
@@ -71,10 +96,8 @@ internal sealed record SpecialTokenSettings
                         .Select((item, i) => JsonFields.ReadId(item, generationPath, $"eos_token_id[{i}]")).ToArray(),
                     { } one => [JsonFields.ReadId(one, generationPath, "eos_token_id")],
                 },
-                GenerationPadId = generation.Int("pad_token_id"),
-            };
-        }
-        return settings;
+            GenerationPadId = generation.Int("pad_token_id"),
+        };
     }
 
     // transformers writes a token either as its text or as an AddedToken object {"content": ..., "lstrip": ...}.
@@ -93,9 +116,10 @@ internal sealed record SpecialTokenSettings
         if (config.Object("added_tokens_decoder") is not { } decoder) return result;
         foreach (JsonProperty entry in decoder.Element.EnumerateObject())
         {
-            if (!int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
-                throw JsonFields.Malformed(config.Path, $"added_tokens_decoder key \"{entry.Name}\" is not a non-negative integer id");
-            var token = new JsonFields(entry.Value, config.Path, $"added_tokens_decoder[\"{entry.Name}\"]");
+            string key = JsonFields.PropertyName(entry, config.Path, "added_tokens_decoder");
+            if (!int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
+                throw JsonFields.Malformed(config.Path, $"added_tokens_decoder key \"{key}\" is not a non-negative integer id");
+            var token = new JsonFields(entry.Value, config.Path, $"added_tokens_decoder[\"{key}\"]");
             result.Add((id, token.RequiredString("content")));
         }
         return result;

@@ -20,7 +20,15 @@ internal static class TokenizerJsonReader
     {
         using JsonDocument document = JsonFields.Parse(path, MaxFileBytes);
         var root = new JsonFields(document.RootElement, path, "the root");
-        return ReadRoot(root, path);
+        try
+        {
+            return ReadRoot(root, path);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json reports text it cannot decode this way; every other case is checked above.
+            throw new InvalidDataException($"'{path}' is malformed: {ex.Message}", ex);
+        }
     }
 
     private static NotSupportedException Unsupported(string path, string component, string type)
@@ -78,7 +86,7 @@ internal static class TokenizerJsonReader
         var seen = new Dictionary<int, string>();
         foreach (JsonProperty entry in vocabObject.EnumerateObject())
         {
-            string token = ValidName(entry.Name, path, "model.vocab");
+            string token = JsonFields.PropertyName(entry, path, "model.vocab");
             int id = JsonFields.ReadId(entry.Value, path, $"model.vocab[\"{token}\"]");
             if (seen.TryGetValue(id, out string? other))
                 throw JsonFields.Malformed(path, $"model.vocab gives id {id} to both \"{other}\" and \"{token}\"");
@@ -87,9 +95,6 @@ internal static class TokenizerJsonReader
         }
         return vocab;
     }
-
-    private static string ValidName(string name, string path, string where)
-        => ReferenceEquals(CodePoints.Sanitize(name), name) ? name : throw JsonFields.Malformed(path, $"{where} has a key with a lone surrogate");
 
     // HF writes merges as "left right" strings (tokenizers < 0.20) or as [left, right] pairs (newer versions).
     private static Dictionary<long, (int Rank, int NewId)> ReadMerges(JsonFields model, Dictionary<string, int> vocab, string? prefix, string path)
@@ -309,6 +314,15 @@ internal static class TokenizerJsonReader
     private static void ReadTemplate(JsonFields p, string path, List<int> prefix, List<int> suffix)
     {
         JsonFields specials = p.Object("special_tokens") ?? throw JsonFields.Malformed(path, $"{p.Where}.special_tokens is missing");
+        var specialIds = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        foreach (JsonProperty property in specials.Element.EnumerateObject())
+        {
+            string name = JsonFields.PropertyName(property, path, specials.Where);
+            var entry = new JsonFields(property.Value, path, $"{specials.Where}[\"{name}\"]");
+            var ids = entry.Array("ids") ?? throw JsonFields.Malformed(path, $"{entry.Where}.ids is missing");
+            int i = 0;
+            specialIds[name] = ids.EnumerateArray().Select(id => JsonFields.ReadId(id, path, $"{entry.Where}.ids[{i++}]")).ToList();
+        }
         var newPrefix = new List<int>();
         var newSuffix = new List<int>();
         bool seenSequence = false;
@@ -323,11 +337,8 @@ internal static class TokenizerJsonReader
             else if (item.Object("SpecialToken") is { } special)
             {
                 string name = special.RequiredString("id");
-                JsonFields entry = specials.Object(name) ?? throw JsonFields.Malformed(path, $"{special.Where}.id \"{name}\" is not in {specials.Where}");
-                var ids = entry.Array("ids") ?? throw JsonFields.Malformed(path, $"{entry.Where}.ids is missing");
-                int i = 0;
-                foreach (JsonElement id in ids.EnumerateArray())
-                    (seenSequence ? newSuffix : newPrefix).Add(JsonFields.ReadId(id, path, $"{entry.Where}.ids[{i++}]"));
+                if (!specialIds.TryGetValue(name, out List<int>? ids)) throw JsonFields.Malformed(path, $"{special.Where}.id \"{name}\" is not in {specials.Where}");
+                (seenSequence ? newSuffix : newPrefix).AddRange(ids);
             }
             else
             {

@@ -32,12 +32,18 @@ internal readonly struct JsonFields
         long length = new FileInfo(path).Length;
         if (length > maxBytes) throw new InvalidDataException($"'{path}' is {length} bytes, more than the {maxBytes} a file of its kind may have.");
         byte[] bytes = File.ReadAllBytes(path);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new InvalidDataException($"'{path}' is not valid UTF-8.");
         try
         {
             return JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 128 });
         }
         catch (JsonException ex)
         {
+            throw new InvalidDataException($"'{path}' is not valid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A key with an escaped lone surrogate, met while checking for duplicate keys.
             throw new InvalidDataException($"'{path}' is not valid JSON: {ex.Message}", ex);
         }
     }
@@ -95,6 +101,21 @@ internal readonly struct JsonFields
             yield return new JsonFields(item, Path, $"{Key(key)}[{i}]");
             i++;
         }
+    }
+
+    /// <summary>The name of a property, with an escaped lone surrogate refused.</summary>
+    public static string PropertyName(JsonProperty property, string path, string where)
+    {
+        string name;
+        try
+        {
+            name = property.Name;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidDataException($"'{path}' is malformed: {where} has a key that is not valid text ({ex.Message}).", ex);
+        }
+        return ReferenceEquals(CodePoints.Sanitize(name), name) ? name : throw Malformed(path, $"{where} has a key with a lone surrogate");
     }
 
     /// <summary>A string element, with invalid UTF-16 (an escaped lone surrogate) refused.</summary>
