@@ -205,6 +205,9 @@ public sealed class HfTokenizer : ITextTokenizer
     public string? IdToToken(int id)
         => _addedById.TryGetValue(id, out AddedToken? added) ? added.Content : _vocabById.GetValueOrDefault(id);
 
+    /// <summary>Whether BPE merging runs in Microsoft.ML.Tokenizers (plain byte-level files) rather than in <see cref="BpeModel"/>'s own loop.</summary>
+    internal bool UsesLibraryMerges => _definition.Model.UsesLibraryMerges;
+
     /// <summary>Whether <paramref name="id"/> is an added token marked special.</summary>
     public bool IsSpecialToken(int id) => _addedById.TryGetValue(id, out AddedToken? token) && token.Special;
 

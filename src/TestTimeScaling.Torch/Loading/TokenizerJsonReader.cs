@@ -60,9 +60,10 @@ internal static class TokenizerJsonReader
         if (unk is not null)
             unkId = vocab.TryGetValue(unk, out int id) ? id : throw JsonFields.Malformed(path, $"model.unk_token \"{unk}\" is not in model.vocab");
         string? prefixText = model.String("continuing_subword_prefix");
-        var merges = ReadMerges(model, vocab, prefixText, path);
+        var ranked = new List<(string, string)>();
+        var merges = ReadMerges(model, vocab, prefixText, path, ranked);
         var bpe = new BpeModel(vocab, merges, unkId, model.Bool("fuse_unk", false), model.Bool("byte_fallback", false),
-            model.Bool("ignore_merges", false), prefixText, model.String("end_of_word_suffix"));
+            model.Bool("ignore_merges", false), prefixText, model.String("end_of_word_suffix"), byteLevel ? ranked : null);
 
         return new TokenizerDefinition
         {
@@ -97,7 +98,8 @@ internal static class TokenizerJsonReader
     }
 
     // HF writes merges as "left right" strings (tokenizers < 0.20) or as [left, right] pairs (newer versions).
-    private static Dictionary<long, (int Rank, int NewId)> ReadMerges(JsonFields model, Dictionary<string, int> vocab, string? prefix, string path)
+    private static Dictionary<long, (int Rank, int NewId)> ReadMerges(JsonFields model, Dictionary<string, int> vocab, string? prefix, string path,
+        List<(string, string)> ranked)
     {
         var merges = new Dictionary<long, (int, int)>();
         if (model.Array("merges") is not { } array) return merges;
@@ -136,6 +138,7 @@ internal static class TokenizerJsonReader
                 throw JsonFields.Malformed(path, $"{where} makes \"{left + tail}\", which is not in model.vocab");
             // As in Hugging Face's table, a repeated pair keeps its last rank.
             merges[BpeModel.PairKey(leftId, rightId)] = (rank, newId);
+            ranked.Add((left, right));
             rank++;
         }
         return merges;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace TestTimeScaling.Torch;
 
@@ -8,6 +9,8 @@ namespace TestTimeScaling.Torch;
 /// (code points), unknown characters become <c>&lt;0xNN&gt;</c> byte tokens (<c>byte_fallback</c>) or the
 /// <c>unk_token</c> (fused when <c>fuse_unk</c>), then the adjacent pair of lowest merge rank is merged, leftmost
 /// first, until no pair has a merge. With <c>ignore_merges</c> a piece that is a vocabulary entry is taken whole.
+/// For plain byte-level BPE (no byte fallback, no unk_token, no subword affixes) the merging itself is
+/// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>, which implements the same algorithm; the rest is here.
 /// </summary>
 internal sealed class BpeModel
 {
@@ -22,10 +25,13 @@ internal sealed class BpeModel
     private readonly string? _suffix;
     private readonly int[]? _byteTokens;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly BpeTokenizer? _library;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabBySpan;
 
     /// <summary>Builds the model; the vocabulary and merges were checked by the reader.</summary>
     public BpeModel(Dictionary<string, int> vocab, Dictionary<long, (int Rank, int NewId)> merges, int? unkId, bool fuseUnk,
-        bool byteFallback, bool ignoreMerges, string? continuingSubwordPrefix, string? endOfWordSuffix)
+        bool byteFallback, bool ignoreMerges, string? continuingSubwordPrefix, string? endOfWordSuffix,
+        IReadOnlyList<(string Left, string Right)>? rankedMerges = null)
     {
         _vocab = vocab;
         _merges = merges;
@@ -39,6 +45,28 @@ internal sealed class BpeModel
             // All 256 byte tokens or none: a character falls back only when every one of its bytes has a token.
             _byteTokens = new int[256];
             for (int b = 0; b < 256; b++) _byteTokens[b] = vocab.TryGetValue($"<0x{b:X2}>", out int id) ? id : -1;
+        }
+        _vocabBySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (rankedMerges is not null && !byteFallback && unkId is null && _prefix is null && _suffix is null)
+            _library = CreateLibraryBpe(vocab, rankedMerges, merges.Count);
+    }
+
+    /// <summary>Whether merging runs in Microsoft.ML.Tokenizers (for docs and tests).</summary>
+    public bool UsesLibraryMerges => _library is not null;
+
+    // Microsoft.ML.Tokenizers takes merges as "left right" strings, so a token with a space, or a pair listed
+    // twice (Hugging Face keeps its last rank), stays with the merging here.
+    private static BpeTokenizer? CreateLibraryBpe(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, int distinctPairs)
+    {
+        if (merges.Count != distinctPairs || merges.Any(m => m.Left.Contains(' ') || m.Right.Contains(' ')) || vocab.Keys.Any(k => k.Contains(' ')))
+            return null;
+        try
+        {
+            return BpeTokenizer.Create(new BpeOptions(vocab) { Merges = merges.Select(m => m.Left + " " + m.Right), ByteLevel = false });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            return null;
         }
     }
 
@@ -57,6 +85,11 @@ internal sealed class BpeModel
             ids.Add(whole);
             return null;
         }
+        if (_library is not null && AllCharactersKnown(piece))
+        {
+            ids.AddRange(_library.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+            return null;
+        }
         if (_cache.TryGetValue(piece, out int[]? cached))
         {
             ids.AddRange(cached);
@@ -68,6 +101,15 @@ internal sealed class BpeModel
         if (missing is null && _cache.Count < CacheCapacity) _cache.TryAdd(piece, [.. symbols]);
         ids.AddRange(symbols);
         return missing;
+    }
+
+    private bool AllCharactersKnown(string piece)
+    {
+        for (int i = 0; i < piece.Length; i++)
+        {
+            if (char.IsSurrogate(piece[i]) || !_vocabBySpan.ContainsKey(piece.AsSpan(i, 1))) return false;
+        }
+        return true;
     }
 
     private string? InitialSymbols(string word, List<int> symbols)

@@ -54,6 +54,15 @@ public sealed class HfTokenizerReferenceTests
     }
 
     [Fact]
+    public void ByteLevelFilesMergeInMicrosoftMlTokenizers()
+    {
+        Assert.True(ReferenceTokenizers.Load("gpt4o")!.UsesLibraryMerges);
+        Assert.True(ReferenceTokenizers.Load("deepseek_v3")!.UsesLibraryMerges);
+        // Byte fallback: the merging is this project's own.
+        Assert.False(ReferenceTokenizers.Load("llama2")!.UsesLibraryMerges);
+    }
+
+    [Fact]
     public void AtLeastThreeFamiliesAreCommitted()
     {
         foreach (string family in ReferenceTokenizers.Committed)
