@@ -96,8 +96,10 @@ internal sealed class OnigurumaPattern
             if (hi >= 0x10000) AddAstral(Math.Max(lo, 0x10000), hi, astral);
         }
         if (astral.Count == 0) return bmp.Length == 0 ? "(?!)" : $"[{bmp}]";
-        if (bmp.Length > 0) astral.Insert(0, $"[{bmp}]");
-        return "(?:" + string.Join("|", astral) + ")";
+        // The astral alternatives sit behind a high-surrogate guard: a BMP character outside the set is
+        // rejected by one class test instead of by every alternative in turn.
+        string pairs = "(?=[\\uD800-\\uDBFF])(?:" + string.Join("|", astral) + ")";
+        return bmp.Length > 0 ? $"(?:[{bmp}]|{pairs})" : $"(?:{pairs})";
     }
 
     private static IEnumerable<(int, int)> Subtract(int lo, int hi, int cutLo, int cutHi)
