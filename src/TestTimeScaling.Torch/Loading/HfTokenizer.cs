@@ -135,6 +135,8 @@ public sealed class HfTokenizer : ITextTokenizer
     /// <param name="text">The text.</param>
     /// <exception cref="ArgumentException">The text needs a character the vocabulary has no token for and the
     /// tokenizer has neither byte fallback nor an unk_token (Hugging Face would drop it silently).</exception>
+    /// <exception cref="System.Text.RegularExpressions.RegexMatchTimeoutException">A split pattern of the file backtracks
+    /// for more than 10 seconds on this text (only hostile patterns do; those of real tokenizers are linear).</exception>
     public IReadOnlyList<int> Encode(string text) => Encode(text, addBos: false);
 
     /// <summary>Encodes text to ids, first adding <see cref="BosTokenId"/> when <paramref name="addBos"/> is true and there is one.</summary>
