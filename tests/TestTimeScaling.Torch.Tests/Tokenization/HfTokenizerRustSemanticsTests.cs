@@ -82,7 +82,8 @@ public sealed class HfTokenizerRustSemanticsTests
         Assert.Equal([" a"], new MetaspaceDecoder("▁", MetaspacePrependScheme.Never).DecodeChain(["▁a"]));
         // Invalid UTF-8 in a byte run becomes one U+FFFD per byte.
         Assert.Equal(["\uFFFD", "\uFFFD", "x", "é"], new ByteFallbackDecoder().DecodeChain(["<0xE2>", "<0x82>", "x", "<0xC3>", "<0xA9>"]));
-        Assert.Equal(["bc", "b"], new StripDecoder('a', 1, 1).DecodeChain(["abca", "aab"]).Select((t, i) => i == 1 ? t[1..] : t).ToList());
+        // Strip removes at most start/stop copies, token by token.
+        Assert.Equal(["bc", "ab"], new StripDecoder('a', 1, 1).DecodeChain(["abca", "aab"]));
     }
 
     [Fact]
