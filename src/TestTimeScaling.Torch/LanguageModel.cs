@@ -51,6 +51,7 @@ public sealed class LanguageModel : IDisposable
     {
         ModelDirectory.Validate(directory);
         var tokenizer = HfTokenizer.Load(directory);
+        tokenizer.EnsureIdsBelow(ModelConfig.Load(directory).VocabSize, Path.Combine(directory, ModelDirectory.ConfigFileName));
         var decoder = DecoderCheckpoint.Load(directory, options);
         return new LanguageModel(directory, decoder, tokenizer);
     }
