@@ -69,8 +69,8 @@ internal sealed record SpecialTokenSettings
 
     private static SpecialTokenSettings ReadTokenizerConfig(SpecialTokenSettings settings, string configPath)
     {
-        using JsonDocument document = JsonFields.Parse(configPath, MaxFileBytes);
-        var config = new JsonFields(document.RootElement, configPath, "the root");
+        using JsonDocument document = StrictJson.Parse(configPath, MaxFileBytes);
+        var config = new StrictJson(document.RootElement, configPath, "the root");
         return settings with
         {
                 BosToken = TokenText(config, "bos_token"),
@@ -84,8 +84,8 @@ internal sealed record SpecialTokenSettings
 
     private static SpecialTokenSettings ReadGenerationConfig(SpecialTokenSettings settings, string generationPath)
     {
-        using JsonDocument document = JsonFields.Parse(generationPath, MaxFileBytes);
-        var generation = new JsonFields(document.RootElement, generationPath, "the root");
+        using JsonDocument document = StrictJson.Parse(generationPath, MaxFileBytes);
+        var generation = new StrictJson(document.RootElement, generationPath, "the root");
         return settings with
         {
                 GenerationBosId = generation.Int("bos_token_id"),
@@ -93,54 +93,54 @@ internal sealed record SpecialTokenSettings
                 {
                     null => [],
                     { ValueKind: JsonValueKind.Array } list => list.EnumerateArray()
-                        .Select((item, i) => JsonFields.ReadId(item, generationPath, $"eos_token_id[{i}]")).ToArray(),
-                    { } one => [JsonFields.ReadId(one, generationPath, "eos_token_id")],
+                        .Select((item, i) => StrictJson.ReadId(item, generationPath, $"eos_token_id[{i}]")).ToArray(),
+                    { } one => [StrictJson.ReadId(one, generationPath, "eos_token_id")],
                 },
             GenerationPadId = generation.Int("pad_token_id"),
         };
     }
 
     // transformers writes a token either as its text or as an AddedToken object {"content": ..., "lstrip": ...}.
-    private static string? TokenText(JsonFields config, string key) => config.Get(key) switch
+    private static string? TokenText(StrictJson config, string key) => config.Get(key) switch
     {
         null => null,
-        { ValueKind: JsonValueKind.String } v => JsonFields.ReadString(v, config.Path, key),
+        { ValueKind: JsonValueKind.String } v => StrictJson.ReadString(v, config.Path, key),
         { ValueKind: JsonValueKind.Object } => config.Object(key)!.Value.RequiredString("content"),
-        _ => throw JsonFields.Malformed(config.Path, $"\"{key}\" must be a string or an object with \"content\""),
+        _ => throw StrictJson.Malformed(config.Path, $"\"{key}\" must be a string or an object with \"content\""),
     };
 
     // {"128000": {"content": "<|begin_of_text|>", "special": true, ...}, ...}
-    private static List<(int, string)> AddedTokensDecoderOf(JsonFields config)
+    private static List<(int, string)> AddedTokensDecoderOf(StrictJson config)
     {
         var result = new List<(int, string)>();
         if (config.Object("added_tokens_decoder") is not { } decoder) return result;
         foreach (JsonProperty entry in decoder.Element.EnumerateObject())
         {
-            string key = JsonFields.PropertyName(entry, config.Path, "added_tokens_decoder");
+            string key = StrictJson.PropertyName(entry, config.Path, "added_tokens_decoder");
             if (!int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
-                throw JsonFields.Malformed(config.Path, $"added_tokens_decoder key \"{key}\" is not a non-negative integer id");
-            var token = new JsonFields(entry.Value, config.Path, $"added_tokens_decoder[\"{key}\"]");
+                throw StrictJson.Malformed(config.Path, $"added_tokens_decoder key \"{key}\" is not a non-negative integer id");
+            var token = new StrictJson(entry.Value, config.Path, $"added_tokens_decoder[\"{key}\"]");
             result.Add((id, token.RequiredString("content")));
         }
         return result;
     }
 
     // Some models list named templates: [{"name": "default", "template": "..."}, {"name": "tool_use", ...}].
-    private static string? ChatTemplateText(JsonFields config)
+    private static string? ChatTemplateText(StrictJson config)
     {
         switch (config.Get("chat_template"))
         {
             case null:
                 return null;
             case { ValueKind: JsonValueKind.String } v:
-                return JsonFields.ReadString(v, config.Path, "chat_template");
+                return StrictJson.ReadString(v, config.Path, "chat_template");
             case { ValueKind: JsonValueKind.Array }:
                 var named = config.Objects("chat_template")
                     .Select(o => (Name: o.String("name"), Template: o.RequiredString("template")))
                     .ToList();
                 return named.FirstOrDefault(t => t.Name == "default").Template ?? named.FirstOrDefault().Template;
             default:
-                throw JsonFields.Malformed(config.Path, "\"chat_template\" must be a string or a list of named templates");
+                throw StrictJson.Malformed(config.Path, "\"chat_template\" must be a string or a list of named templates");
         }
     }
 }

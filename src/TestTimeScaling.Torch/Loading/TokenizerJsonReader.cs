@@ -18,8 +18,8 @@ internal static class TokenizerJsonReader
     /// <summary>Reads and checks <paramref name="path"/>.</summary>
     public static TokenizerDefinition Read(string path)
     {
-        using JsonDocument document = JsonFields.Parse(path, MaxFileBytes);
-        var root = new JsonFields(document.RootElement, path, "the root");
+        using JsonDocument document = StrictJson.Parse(path, MaxFileBytes);
+        var root = new StrictJson(document.RootElement, path, "the root");
         try
         {
             return ReadRoot(root, path);
@@ -34,11 +34,11 @@ internal static class TokenizerJsonReader
     private static NotSupportedException Unsupported(string path, string component, string type)
         => new($"'{path}': {component} type \"{type}\" is not supported (see docs/tokenizers.md for the supported components).");
 
-    private static TokenizerDefinition ReadRoot(JsonFields root, string path)
+    private static TokenizerDefinition ReadRoot(StrictJson root, string path)
     {
         if (root.Get("truncation") is not null) throw new NotSupportedException($"'{path}': truncation is not supported; remove it (it cuts encodings short).");
         if (root.Get("padding") is not null) throw new NotSupportedException($"'{path}': padding is not supported; remove it (it pads single encodings).");
-        JsonFields model = root.Object("model") ?? throw JsonFields.Malformed(path, "there is no \"model\" object");
+        StrictJson model = root.Object("model") ?? throw StrictJson.Malformed(path, "there is no \"model\" object");
         // Old files may omit the model type; only BPE has merges.
         string type = model.String("type") ?? (model.Get("merges") is not null ? "BPE" : "(none)");
         if (type != "BPE") throw Unsupported(path, "model", type);
@@ -58,7 +58,7 @@ internal static class TokenizerJsonReader
         string? unk = model.String("unk_token");
         int? unkId = null;
         if (unk is not null)
-            unkId = vocab.TryGetValue(unk, out int id) ? id : throw JsonFields.Malformed(path, $"model.unk_token \"{unk}\" is not in model.vocab");
+            unkId = vocab.TryGetValue(unk, out int id) ? id : throw StrictJson.Malformed(path, $"model.unk_token \"{unk}\" is not in model.vocab");
         string? prefixText = model.String("continuing_subword_prefix");
         var ranked = new List<(string, string)>();
         var merges = ReadMerges(model, vocab, prefixText, path, ranked);
@@ -79,18 +79,18 @@ internal static class TokenizerJsonReader
         };
     }
 
-    private static Dictionary<string, int> ReadVocab(JsonFields model, string path)
+    private static Dictionary<string, int> ReadVocab(StrictJson model, string path)
     {
         if (model.Get("vocab") is not { ValueKind: JsonValueKind.Object } vocabObject)
-            throw JsonFields.Malformed(path, "model.vocab must be an object of token to id");
+            throw StrictJson.Malformed(path, "model.vocab must be an object of token to id");
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         var seen = new Dictionary<int, string>();
         foreach (JsonProperty entry in vocabObject.EnumerateObject())
         {
-            string token = JsonFields.PropertyName(entry, path, "model.vocab");
-            int id = JsonFields.ReadId(entry.Value, path, $"model.vocab[\"{token}\"]");
+            string token = StrictJson.PropertyName(entry, path, "model.vocab");
+            int id = StrictJson.ReadId(entry.Value, path, $"model.vocab[\"{token}\"]");
             if (seen.TryGetValue(id, out string? other))
-                throw JsonFields.Malformed(path, $"model.vocab gives id {id} to both \"{other}\" and \"{token}\"");
+                throw StrictJson.Malformed(path, $"model.vocab gives id {id} to both \"{other}\" and \"{token}\"");
             seen[id] = token;
             vocab[token] = id;
         }
@@ -98,7 +98,7 @@ internal static class TokenizerJsonReader
     }
 
     // HF writes merges as "left right" strings (tokenizers < 0.20) or as [left, right] pairs (newer versions).
-    private static Dictionary<long, (int Rank, int NewId)> ReadMerges(JsonFields model, Dictionary<string, int> vocab, string? prefix, string path,
+    private static Dictionary<long, (int Rank, int NewId)> ReadMerges(StrictJson model, Dictionary<string, int> vocab, string? prefix, string path,
         List<(string, string)> ranked)
     {
         var merges = new Dictionary<long, (int, int)>();
@@ -110,32 +110,32 @@ internal static class TokenizerJsonReader
             string left, right;
             if (item.ValueKind == JsonValueKind.String)
             {
-                string text = JsonFields.ReadString(item, path, where);
+                string text = StrictJson.ReadString(item, path, where);
                 int space = text.IndexOf(' ');
                 if (space <= 0 || space == text.Length - 1 || text.IndexOf(' ', space + 1) >= 0)
-                    throw JsonFields.Malformed(path, $"{where} \"{text}\" must be two tokens separated by one space");
+                    throw StrictJson.Malformed(path, $"{where} \"{text}\" must be two tokens separated by one space");
                 (left, right) = (text[..space], text[(space + 1)..]);
             }
             else if (item.ValueKind == JsonValueKind.Array && item.GetArrayLength() == 2)
             {
-                left = JsonFields.ReadString(item[0], path, where + "[0]");
-                right = JsonFields.ReadString(item[1], path, where + "[1]");
+                left = StrictJson.ReadString(item[0], path, where + "[0]");
+                right = StrictJson.ReadString(item[1], path, where + "[1]");
             }
             else
             {
-                throw JsonFields.Malformed(path, $"{where} must be a \"left right\" string or a [left, right] pair");
+                throw StrictJson.Malformed(path, $"{where} must be a \"left right\" string or a [left, right] pair");
             }
-            if (!vocab.TryGetValue(left, out int leftId)) throw JsonFields.Malformed(path, $"{where} names \"{left}\", which is not in model.vocab");
-            if (!vocab.TryGetValue(right, out int rightId)) throw JsonFields.Malformed(path, $"{where} names \"{right}\", which is not in model.vocab");
+            if (!vocab.TryGetValue(left, out int leftId)) throw StrictJson.Malformed(path, $"{where} names \"{left}\", which is not in model.vocab");
+            if (!vocab.TryGetValue(right, out int rightId)) throw StrictJson.Malformed(path, $"{where} names \"{right}\", which is not in model.vocab");
             string tail = right;
             if (!string.IsNullOrEmpty(prefix))
             {
                 if (!right.StartsWith(prefix, StringComparison.Ordinal))
-                    throw JsonFields.Malformed(path, $"{where}: \"{right}\" does not start with the continuing_subword_prefix");
+                    throw StrictJson.Malformed(path, $"{where}: \"{right}\" does not start with the continuing_subword_prefix");
                 tail = right[prefix.Length..];
             }
             if (!vocab.TryGetValue(left + tail, out int newId))
-                throw JsonFields.Malformed(path, $"{where} makes \"{left + tail}\", which is not in model.vocab");
+                throw StrictJson.Malformed(path, $"{where} makes \"{left + tail}\", which is not in model.vocab");
             // As in Hugging Face's table, a repeated pair keeps its last rank.
             merges[BpeModel.PairKey(leftId, rightId)] = (rank, newId);
             ranked.Add((left, right));
@@ -144,16 +144,16 @@ internal static class TokenizerJsonReader
         return merges;
     }
 
-    private static List<AddedToken> ReadAddedTokens(JsonFields root, string path)
+    private static List<AddedToken> ReadAddedTokens(StrictJson root, string path)
     {
         var tokens = new List<AddedToken>();
         var ids = new HashSet<int>();
-        foreach (JsonFields entry in root.Objects("added_tokens"))
+        foreach (StrictJson entry in root.Objects("added_tokens"))
         {
-            int id = entry.Int("id") ?? throw JsonFields.Malformed(path, $"{entry.Where}.id is missing");
+            int id = entry.Int("id") ?? throw StrictJson.Malformed(path, $"{entry.Where}.id is missing");
             string content = entry.RequiredString("content");
-            if (content.Length == 0) throw JsonFields.Malformed(path, $"{entry.Where}.content is empty");
-            if (!ids.Add(id)) throw JsonFields.Malformed(path, $"{entry.Where}.id {id} is used by another added token");
+            if (content.Length == 0) throw StrictJson.Malformed(path, $"{entry.Where}.content is empty");
+            if (!ids.Add(id)) throw StrictJson.Malformed(path, $"{entry.Where}.id {id} is used by another added token");
             bool special = entry.Bool("special", false);
             tokens.Add(new AddedToken(id, content, special)
             {
@@ -166,9 +166,9 @@ internal static class TokenizerJsonReader
         return tokens;
     }
 
-    private static string TypeOf(JsonFields component, string path) => component.String("type") ?? throw JsonFields.Malformed(path, $"{component.Where} has no \"type\"");
+    private static string TypeOf(StrictJson component, string path) => component.String("type") ?? throw StrictJson.Malformed(path, $"{component.Where} has no \"type\"");
 
-    private static TextNormalizer ReadNormalizer(JsonFields n, string path)
+    private static TextNormalizer ReadNormalizer(StrictJson n, string path)
     {
         string type = TypeOf(n, path);
         return type switch
@@ -178,7 +178,7 @@ internal static class TokenizerJsonReader
             "NFKC" => new UnicodeFormNormalizer(NormalizationForm.FormKC),
             "NFKD" => new UnicodeFormNormalizer(NormalizationForm.FormKD),
             "Lowercase" => new LowercaseNormalizer(),
-            "Replace" => new ReplaceNormalizer(ReadPattern(n, path), n.String("content") ?? throw JsonFields.Malformed(path, $"{n.Where}.content is missing")),
+            "Replace" => new ReplaceNormalizer(ReadPattern(n, path), n.String("content") ?? throw StrictJson.Malformed(path, $"{n.Where}.content is missing")),
             "Prepend" => new PrependNormalizer(n.RequiredString("prepend")),
             "Strip" => new StripNormalizer(n.Bool("strip_left", true), n.Bool("strip_right", true)),
             "Sequence" => new SequenceNormalizer(n.Objects("normalizers").Select(item => ReadNormalizer(item, path)).ToList()),
@@ -186,14 +186,14 @@ internal static class TokenizerJsonReader
         };
     }
 
-    private static PreTokenizer ReadPreTokenizer(JsonFields p, string path, ref bool byteLevel)
+    private static PreTokenizer ReadPreTokenizer(StrictJson p, string path, ref bool byteLevel)
     {
         string type = TypeOf(p, path);
         switch (type)
         {
             case "Sequence":
                 var items = new List<PreTokenizer>();
-                foreach (JsonFields item in p.Objects("pretokenizers")) items.Add(ReadPreTokenizer(item, path, ref byteLevel));
+                foreach (StrictJson item in p.Objects("pretokenizers")) items.Add(ReadPreTokenizer(item, path, ref byteLevel));
                 return new SequencePreTokenizer(items);
             case "Split":
                 return new SplitPreTokenizer(ReadPattern(p, path), Behavior(p, path, null), p.Bool("invert", false));
@@ -217,10 +217,10 @@ internal static class TokenizerJsonReader
         }
     }
 
-    private static SplitBehavior Behavior(JsonFields p, string path, SplitBehavior? fallback)
+    private static SplitBehavior Behavior(StrictJson p, string path, SplitBehavior? fallback)
     {
         string? name = p.String("behavior");
-        if (name is null) return fallback ?? throw JsonFields.Malformed(path, $"{p.Where}.behavior is missing");
+        if (name is null) return fallback ?? throw StrictJson.Malformed(path, $"{p.Where}.behavior is missing");
         return name switch
         {
             "Removed" => SplitBehavior.Removed,
@@ -228,33 +228,33 @@ internal static class TokenizerJsonReader
             "MergedWithPrevious" => SplitBehavior.MergedWithPrevious,
             "MergedWithNext" => SplitBehavior.MergedWithNext,
             "Contiguous" => SplitBehavior.Contiguous,
-            _ => throw JsonFields.Malformed(path, $"{p.Where}.behavior \"{name}\" is not a split behavior"),
+            _ => throw StrictJson.Malformed(path, $"{p.Where}.behavior \"{name}\" is not a split behavior"),
         };
     }
 
-    private static string Replacement(JsonFields p, string path)
+    private static string Replacement(StrictJson p, string path)
     {
         string replacement = p.String("replacement") ?? "\u2581";
-        if (replacement.EnumerateRunes().Count() != 1) throw JsonFields.Malformed(path, $"{p.Where}.replacement must be one character");
+        if (replacement.EnumerateRunes().Count() != 1) throw StrictJson.Malformed(path, $"{p.Where}.replacement must be one character");
         return replacement;
     }
 
-    private static MetaspacePrependScheme PrependScheme(JsonFields p, string path) => p.String("prepend_scheme") switch
+    private static MetaspacePrependScheme PrependScheme(StrictJson p, string path) => p.String("prepend_scheme") switch
     {
         "always" => MetaspacePrependScheme.Always,
         "first" => MetaspacePrependScheme.First,
         "never" => MetaspacePrependScheme.Never,
         // Files older than prepend_scheme say add_prefix_space.
         null => p.Bool("add_prefix_space", true) ? MetaspacePrependScheme.Always : MetaspacePrependScheme.Never,
-        var other => throw JsonFields.Malformed(path, $"{p.Where}.prepend_scheme \"{other}\" is not first, always or never"),
+        var other => throw StrictJson.Malformed(path, $"{p.Where}.prepend_scheme \"{other}\" is not first, always or never"),
     };
 
-    private static SplitPattern ReadPattern(JsonFields component, string path)
+    private static SplitPattern ReadPattern(StrictJson component, string path)
     {
-        JsonFields pattern = component.Object("pattern") ?? throw JsonFields.Malformed(path, $"{component.Where}.pattern is missing");
+        StrictJson pattern = component.Object("pattern") ?? throw StrictJson.Malformed(path, $"{component.Where}.pattern is missing");
         string? regex = pattern.String("Regex");
         string? literal = pattern.String("String");
-        if ((regex is null) == (literal is null)) throw JsonFields.Malformed(path, $"{pattern.Where} needs exactly one of \"Regex\" and \"String\"");
+        if ((regex is null) == (literal is null)) throw StrictJson.Malformed(path, $"{pattern.Where} needs exactly one of \"Regex\" and \"String\"");
         if (literal is not null) return SplitPattern.ForString(literal);
         try
         {
@@ -270,7 +270,7 @@ internal static class TokenizerJsonReader
         }
     }
 
-    private static TokenDecoder ReadDecoder(JsonFields d, string path)
+    private static TokenDecoder ReadDecoder(StrictJson d, string path)
     {
         string type = TypeOf(d, path);
         return type switch
@@ -279,23 +279,23 @@ internal static class TokenizerJsonReader
             "ByteFallback" => new ByteFallbackDecoder(),
             "Fuse" => new FuseDecoder(),
             "Strip" => new StripDecoder(StripContent(d, path), Count(d, "start", path), Count(d, "stop", path)),
-            "Replace" => new ReplaceDecoder(ReadPattern(d, path), d.String("content") ?? throw JsonFields.Malformed(path, $"{d.Where}.content is missing")),
+            "Replace" => new ReplaceDecoder(ReadPattern(d, path), d.String("content") ?? throw StrictJson.Malformed(path, $"{d.Where}.content is missing")),
             "Metaspace" => new MetaspaceDecoder(Replacement(d, path), PrependScheme(d, path)),
             "Sequence" => new SequenceDecoder(d.Objects("decoders").Select(item => ReadDecoder(item, path)).ToList()),
             _ => throw Unsupported(path, "decoder", type),
         };
     }
 
-    private static int StripContent(JsonFields d, string path)
+    private static int StripContent(StrictJson d, string path)
     {
         string content = d.RequiredString("content");
         var runes = content.EnumerateRunes().ToList();
-        return runes.Count == 1 ? runes[0].Value : throw JsonFields.Malformed(path, $"{d.Where}.content must be one character");
+        return runes.Count == 1 ? runes[0].Value : throw StrictJson.Malformed(path, $"{d.Where}.content must be one character");
     }
 
-    private static int Count(JsonFields d, string key, string path) => d.Int(key) ?? 0;
+    private static int Count(StrictJson d, string key, string path) => d.Int(key) ?? 0;
 
-    private static void ReadPostProcessor(JsonFields p, string path, List<int> prefix, List<int> suffix)
+    private static void ReadPostProcessor(StrictJson p, string path, List<int> prefix, List<int> suffix)
     {
         string type = TypeOf(p, path);
         switch (type)
@@ -303,7 +303,7 @@ internal static class TokenizerJsonReader
             case "ByteLevel":
                 return; // it only trims offsets; ids are unchanged
             case "Sequence":
-                foreach (JsonFields item in p.Objects("processors")) ReadPostProcessor(item, path, prefix, suffix);
+                foreach (StrictJson item in p.Objects("processors")) ReadPostProcessor(item, path, prefix, suffix);
                 return;
             case "TemplateProcessing":
                 ReadTemplate(p, path, prefix, suffix);
@@ -314,41 +314,41 @@ internal static class TokenizerJsonReader
     }
 
     // "single": [{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}, ...]; the special tokens' ids are in "special_tokens".
-    private static void ReadTemplate(JsonFields p, string path, List<int> prefix, List<int> suffix)
+    private static void ReadTemplate(StrictJson p, string path, List<int> prefix, List<int> suffix)
     {
-        JsonFields specials = p.Object("special_tokens") ?? throw JsonFields.Malformed(path, $"{p.Where}.special_tokens is missing");
+        StrictJson specials = p.Object("special_tokens") ?? throw StrictJson.Malformed(path, $"{p.Where}.special_tokens is missing");
         var specialIds = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         foreach (JsonProperty property in specials.Element.EnumerateObject())
         {
-            string name = JsonFields.PropertyName(property, path, specials.Where);
-            var entry = new JsonFields(property.Value, path, $"{specials.Where}[\"{name}\"]");
-            var ids = entry.Array("ids") ?? throw JsonFields.Malformed(path, $"{entry.Where}.ids is missing");
+            string name = StrictJson.PropertyName(property, path, specials.Where);
+            var entry = new StrictJson(property.Value, path, $"{specials.Where}[\"{name}\"]");
+            var ids = entry.Array("ids") ?? throw StrictJson.Malformed(path, $"{entry.Where}.ids is missing");
             int i = 0;
-            specialIds[name] = ids.EnumerateArray().Select(id => JsonFields.ReadId(id, path, $"{entry.Where}.ids[{i++}]")).ToList();
+            specialIds[name] = ids.EnumerateArray().Select(id => StrictJson.ReadId(id, path, $"{entry.Where}.ids[{i++}]")).ToList();
         }
         var newPrefix = new List<int>();
         var newSuffix = new List<int>();
         bool seenSequence = false;
-        foreach (JsonFields item in p.Objects("single"))
+        foreach (StrictJson item in p.Objects("single"))
         {
             if (item.Object("Sequence") is { } sequence)
             {
                 if (sequence.String("id") != "A") throw new NotSupportedException($"'{path}': {sequence.Where}.id must be \"A\" in the single-sequence template.");
-                if (seenSequence) throw JsonFields.Malformed(path, $"{item.Where} repeats the sequence");
+                if (seenSequence) throw StrictJson.Malformed(path, $"{item.Where} repeats the sequence");
                 seenSequence = true;
             }
             else if (item.Object("SpecialToken") is { } special)
             {
                 string name = special.RequiredString("id");
-                if (!specialIds.TryGetValue(name, out List<int>? ids)) throw JsonFields.Malformed(path, $"{special.Where}.id \"{name}\" is not in {specials.Where}");
+                if (!specialIds.TryGetValue(name, out List<int>? ids)) throw StrictJson.Malformed(path, $"{special.Where}.id \"{name}\" is not in {specials.Where}");
                 (seenSequence ? newSuffix : newPrefix).AddRange(ids);
             }
             else
             {
-                throw JsonFields.Malformed(path, $"{item.Where} must hold \"Sequence\" or \"SpecialToken\"");
+                throw StrictJson.Malformed(path, $"{item.Where} must hold \"Sequence\" or \"SpecialToken\"");
             }
         }
-        if (!seenSequence) throw JsonFields.Malformed(path, $"{p.Where}.single has no sequence");
+        if (!seenSequence) throw StrictJson.Malformed(path, $"{p.Where}.single has no sequence");
         prefix.InsertRange(0, newPrefix);
         suffix.AddRange(newSuffix);
     }

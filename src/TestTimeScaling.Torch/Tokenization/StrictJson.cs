@@ -6,10 +6,10 @@ namespace TestTimeScaling.Torch;
 /// Typed, strict reads of a JSON object of a model file: every wrong type is an <see cref="InvalidDataException"/>
 /// naming the file and the key, never an exception of System.Text.Json's own.
 /// </summary>
-internal readonly struct JsonFields
+internal readonly struct StrictJson
 {
     /// <summary>Wraps <paramref name="element"/>, which must be an object.</summary>
-    public JsonFields(JsonElement element, string path, string where)
+    public StrictJson(JsonElement element, string path, string where)
     {
         if (element.ValueKind != JsonValueKind.Object) throw Malformed(path, $"{where} must be an object");
         Element = element;
@@ -81,7 +81,7 @@ internal readonly struct JsonFields
     public int? Int(string key) => Get(key) is { } v ? ReadId(v, Path, Key(key)) : null;
 
     /// <summary>A nested object, or null.</summary>
-    public JsonFields? Object(string key) => Get(key) is { } v ? new JsonFields(v, Path, Key(key)) : null;
+    public StrictJson? Object(string key) => Get(key) is { } v ? new StrictJson(v, Path, Key(key)) : null;
 
     /// <summary>An array value, or null.</summary>
     public JsonElement? Array(string key) => Get(key) switch
@@ -92,13 +92,13 @@ internal readonly struct JsonFields
     };
 
     /// <summary>The objects of an array value (none when absent); a non-object item is an error.</summary>
-    public IEnumerable<JsonFields> Objects(string key)
+    public IEnumerable<StrictJson> Objects(string key)
     {
         if (Array(key) is not { } array) yield break;
         int i = 0;
         foreach (JsonElement item in array.EnumerateArray())
         {
-            yield return new JsonFields(item, Path, $"{Key(key)}[{i}]");
+            yield return new StrictJson(item, Path, $"{Key(key)}[{i}]");
             i++;
         }
     }
