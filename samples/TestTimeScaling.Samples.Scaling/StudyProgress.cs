@@ -19,6 +19,7 @@ public sealed class StudyProgress
     private PhaseProgress.Phase? _current;
     private string _cell = "";
     private int _index;
+    private int _finished;
 
     internal StudyProgress(PhaseProgress display, StudyEstimate estimate, int cells)
     {
@@ -61,11 +62,12 @@ public sealed class StudyProgress
         _current?.Finish();
         _current?.Remove();
         _current = null;
+        _finished++;
         UpdateStudy();
         _display.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{_cell}  {cell.Problems.Count,3} problems  {100 * cell.Accuracy.Mean,5:F1}% correct  {cell.MeanGeneratedTokens,7:F0} tokens/problem  {cell.WallSeconds,6:F1} s  elapsed {Elapsed:hh\\:mm\\:ss}  study time left {PhaseProgress.Format(_estimate.TimeLeft())}"));
     }
 
     private void UpdateStudy() =>
-        _study.Update(_estimate.DoneWeight, $"{_index}/{_cells} runs done", _estimate.TimeLeft());
+        _study.Update(_estimate.DoneWeight, $"{_finished}/{_cells} runs done", _estimate.TimeLeft());
 }
