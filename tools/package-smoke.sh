@@ -12,6 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 doc="${1:-$root/README.md}"
 [[ -f "$doc" ]] || { echo "package-smoke: no such file: $doc" >&2; exit 2; }
+doc="$(cd "$(dirname "$doc")" && pwd)/$(basename "$doc")"   # the script changes folders below
 
 # A version no earlier run used, so NuGet's global cache cannot hand back a stale copy; removed again at the end.
 version="0.1.0-smoke.$(date -u +%Y%m%d%H%M%S)"
@@ -21,7 +22,7 @@ app="$work/app"
 cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 cleanup() {
   rm -rf "$work"
-  for id in "$cache"/testtimescaling*; do rm -rf "$id/$version"; done
+  for id in "$cache"/testtimescaling*; do rm -rf "$id/$version"; rmdir --ignore-fail-on-non-empty "$id"; done
 }
 trap cleanup EXIT
 
