@@ -166,11 +166,15 @@ public sealed class ScalingBuilder
     /// <summary>Think between a minimum and a maximum number of tokens (<see cref="TestTimeScaling.BudgetForcing"/>).</summary>
     /// <param name="minThinkingTokens">Thinking that ends earlier is extended with <paramref name="continueCue"/>.</param>
     /// <param name="maxThinkingTokens">Thinking is cut here and the answer forced with <paramref name="answerCue"/>.</param>
+    /// <param name="answerCue">
+    /// Text appended to make the model answer, such as <c>"Final answer: "</c>; it must start what your extractor reads
+    /// (for the embedded models, <c>"A: "</c>), so it has no default.
+    /// </param>
     /// <param name="continueCue">Text appended to keep the model thinking (s1's "Wait").</param>
-    /// <param name="answerCue">Text appended to make the model answer; it should start the line your extractor reads.</param>
     /// <returns>The pipeline, ready to solve.</returns>
+    /// <exception cref="ArgumentException"><paramref name="answerCue"/> or <paramref name="continueCue"/> is empty.</exception>
     /// <exception cref="InvalidOperationException">No answer extractor was given.</exception>
-    public ScalingPipeline BudgetForcing(int minThinkingTokens, int maxThinkingTokens, string continueCue = "Wait", string answerCue = "A: ")
+    public ScalingPipeline BudgetForcing(int minThinkingTokens, int maxThinkingTokens, string answerCue, string continueCue = "Wait")
     {
         var strategy = new BudgetForcing(minThinkingTokens, maxThinkingTokens, continueCue, answerCue);
         return Build(strategy, samples: 1, tokens: maxThinkingTokens + strategy.AnswerMaxTokens);

@@ -43,7 +43,7 @@ public class BuilderTests
         ScalingPipeline[] pipelines =
         [
             b.BestOfN(4), b.WeightedBestOfN(4), b.SelfConsistency(4), b.AdaptiveSelfConsistency(8), b.FirstFinish(4),
-            b.BudgetForcing(40, 200), b.IterativeRefinement(), b.BeamSearch(2, 2), b.Dvts(2, 2), b.ParticleFiltering(4),
+            b.BudgetForcing(40, 200, answerCue: "A: "), b.IterativeRefinement(), b.BeamSearch(2, 2), b.Dvts(2, 2), b.ParticleFiltering(4),
             b.Using(new SelfConsistency(3), Budget.Samples(3)),
         ];
         foreach (var p in pipelines)
