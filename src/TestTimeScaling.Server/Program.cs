@@ -2,6 +2,7 @@ using TestTimeScaling.Server;
 
 // dotnet run --project src/TestTimeScaling.Server [-- --urls http://127.0.0.1:8000]
 // Optional: --model-root DIR, --model NAME=DIR, --reward-model NAME=DIR (replace the embedded defaults),
+// --upstream URL --upstream-model NAME [--upstream-api-key KEY] (serve an OpenAI-compatible server's models),
 // --max-n N, --max-tokens N, --max-concurrent-requests N, --max-rows-in-flight N, --max-prompt-tokens N, --max-body-bytes N.
 try
 {

@@ -29,12 +29,32 @@ public static class ServerApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
-        var catalog = new ModelCatalog(options);
-        builder.Services.AddSingleton(_ => catalog); // a factory registration: the container disposes it
+        if (options.Upstreams.Count > 0)
+        {
+            // Retries with backoff on 429/5xx/timeouts in one place; the defaults (10 s a try, 30 s in all) are
+            // too short for long generations, and the breaker's window must be at least twice the try timeout.
+            builder.Services.AddHttpClient(ModelCatalog.UpstreamClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+                .AddStandardResilienceHandler(r =>
+                {
+                    r.AttemptTimeout.Timeout = TimeSpan.FromMinutes(2);
+                    r.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(5);
+                    r.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(10);
+                });
+        }
+        builder.Services.AddSingleton(sp => new ModelCatalog(options, sp.GetService<IHttpClientFactory>())); // the container disposes it
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ServerActivity>();
 
         var app = builder.Build();
+        try
+        {
+            app.Services.GetRequiredService<ModelCatalog>(); // load (or refuse) every model now, not at the first request
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
         app.MapGet("/health", (HttpContext context, ServerActivity activity) => ApiHandler.WriteJsonAsync(context, new JsonObject
         {
             ["status"] = "ok",

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TestTimeScaling.OpenAI;
 
 namespace TestTimeScaling.Server;
 
@@ -11,6 +12,9 @@ internal static class ServerCommandLine
         var models = new List<ServedModelOptions>();
         var rest = new List<string>();
         var limits = new Dictionary<string, long>();
+        var upstreamModels = new List<string>();
+        Uri? upstream = null;
+        string? apiKey = Environment.GetEnvironmentVariable("TTS_UPSTREAM_API_KEY");
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -20,6 +24,12 @@ internal static class ServerCommandLine
                 case "--model-root": roots.Add(Value()); break;
                 case "--model": models.Add(Model(Value(), ModelKind.Policy, arg)); break;
                 case "--reward-model": models.Add(Model(Value(), ModelKind.ProcessReward, arg)); break;
+                case "--upstream":
+                    string url = Value();
+                    upstream = Uri.TryCreate(url, UriKind.Absolute, out var u) ? u : throw new ArgumentException($"--upstream must be an absolute URL, not '{url}'.");
+                    break;
+                case "--upstream-model": upstreamModels.Add(Value()); break;
+                case "--upstream-api-key": apiKey = Value(); break;
                 case "--max-n" or "--max-tokens" or "--max-concurrent-requests" or "--max-rows-in-flight" or "--max-prompt-tokens" or "--max-body-bytes":
                     string v = Value();
                     limits[arg] = long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0
@@ -29,10 +39,14 @@ internal static class ServerCommandLine
             }
         }
 
-        var options = models.Count == 0 ? ServerOptions.EmbeddedDefaults() : new ServerOptions
+        if (upstream is null != (upstreamModels.Count == 0))
+            throw new ArgumentException("--upstream URL and --upstream-model NAME go together.");
+        var upstreams = upstreamModels.Select(m => new OpenAICompatibleSamplerOptions { Endpoint = upstream, Model = m, ApiKey = apiKey }).ToList();
+        var options = models.Count == 0 && upstreams.Count == 0 ? ServerOptions.EmbeddedDefaults() : new ServerOptions
         {
-            ModelRoots = roots.Count > 0 ? roots : throw new ArgumentException("--model and --reward-model need at least one --model-root."),
+            ModelRoots = roots.Count > 0 || models.Count == 0 ? roots : throw new ArgumentException("--model and --reward-model need at least one --model-root."),
             Models = models,
+            Upstreams = upstreams,
             DefaultVerifier = models.FirstOrDefault(m => m.Kind == ModelKind.ProcessReward)?.Name,
         };
         if (models.Count == 0 && roots.Count > 0) options = options with { ModelRoots = roots };

@@ -1,3 +1,5 @@
+using TestTimeScaling.OpenAI;
+
 namespace TestTimeScaling.Server;
 
 /// <summary>
@@ -17,6 +19,13 @@ public sealed record ServerOptions
     /// <see cref="ISampler"/>). The server does not dispose them.
     /// </summary>
     public IReadOnlyDictionary<string, ISampler> Samplers { get; init; } = new Dictionary<string, ISampler>();
+
+    /// <summary>
+    /// Upstream mode: models of an OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama, this server),
+    /// each served under its <see cref="OpenAICompatibleSamplerOptions.Model"/> name through an
+    /// <see cref="OpenAICompatibleSampler"/> whose HTTP client retries 429/5xx with the standard resilience handler.
+    /// </summary>
+    public IReadOnlyList<OpenAICompatibleSamplerOptions> Upstreams { get; init; } = [];
 
     /// <summary>The process reward model (a <see cref="ModelKind.ProcessReward"/> entry's name) strategies use when the request names none; null for none.</summary>
     public string? DefaultVerifier { get; init; }
@@ -48,6 +57,7 @@ public sealed record ServerOptions
         ArgumentNullException.ThrowIfNull(ModelRoots, nameof(ModelRoots));
         ArgumentNullException.ThrowIfNull(Models, nameof(Models));
         ArgumentNullException.ThrowIfNull(Samplers, nameof(Samplers));
+        ArgumentNullException.ThrowIfNull(Upstreams, nameof(Upstreams));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRequestBodyBytes, nameof(MaxRequestBodyBytes));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxN, nameof(MaxN));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxTokens, nameof(MaxTokens));
@@ -55,8 +65,8 @@ public sealed record ServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPromptTokens, nameof(MaxPromptTokens));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentRequests, nameof(MaxConcurrentRequests));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRowsInFlight, nameof(MaxRowsInFlight));
-        if (Models.Count == 0 && Samplers.Count == 0)
-            throw new ArgumentException("Serve at least one model (Models or Samplers).", nameof(Models));
+        if (Models.Count == 0 && Samplers.Count == 0 && Upstreams.Count == 0)
+            throw new ArgumentException("Serve at least one model (Models, Samplers or Upstreams).", nameof(Models));
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var m in Models)
         {
@@ -69,6 +79,14 @@ public sealed record ServerOptions
             if (string.IsNullOrWhiteSpace(name) || name.Contains('+'))
                 throw new ArgumentException($"Sampler name '{name}' must be non-empty and free of '+'.", nameof(Samplers));
             if (!names.Add(name)) throw new ArgumentException($"Model name '{name}' is used twice.", nameof(Samplers));
+        }
+        foreach (var upstream in Upstreams)
+        {
+            ArgumentNullException.ThrowIfNull(upstream, nameof(Upstreams));
+            upstream.Validate();
+            if (upstream.Model.Contains('+'))
+                throw new ArgumentException($"Upstream model name '{upstream.Model}' must be free of '+'.", nameof(Upstreams));
+            if (!names.Add(upstream.Model)) throw new ArgumentException($"Model name '{upstream.Model}' is used twice.", nameof(Upstreams));
         }
         if (Models.Count > 0 && ModelRoots.Count == 0)
             throw new ArgumentException("Local models need at least one model root (ModelRoots).", nameof(ModelRoots));

@@ -6,7 +6,8 @@ namespace TestTimeScaling.Server;
 
 /// <summary>
 /// Runs a route's work and turns every failure into an OpenAI-style error: <see cref="ApiError"/> with its
-/// status, an <see cref="ArgumentException"/> from the library as a 400 naming its parameter, a client that
+/// status, an <see cref="ArgumentException"/> from the library as a 400 naming its parameter, a
+/// <see cref="NotSupportedException"/> (a strategy the sampler cannot serve) as a 400, a client that
 /// went away as nothing at all, anything else as a 500 (logged) that does not crash the process.
 /// </summary>
 internal static class ApiHandler
@@ -31,6 +32,11 @@ internal static class ApiHandler
         catch (ArgumentException e)
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ApiError.Body(e.Message, "invalid_request_error", e.ParamName, null));
+        }
+        catch (NotSupportedException e)
+        {
+            // A strategy the model's sampler cannot serve (step-level search without step delimiters, for example).
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ApiError.Body(e.Message, "invalid_request_error", null, "not_supported"));
         }
         catch (Exception e)
         {

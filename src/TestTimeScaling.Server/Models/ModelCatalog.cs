@@ -1,3 +1,4 @@
+using TestTimeScaling.OpenAI;
 using TestTimeScaling.Torch;
 
 namespace TestTimeScaling.Server;
@@ -10,7 +11,9 @@ internal sealed class ModelCatalog : IDisposable
 
     /// <summary>Loads every configured model; a directory outside the roots is refused before anything is read.</summary>
     /// <exception cref="UnauthorizedAccessException">A model directory lies outside every model root.</exception>
-    public ModelCatalog(ServerOptions options)
+    /// <param name="options">What to serve.</param>
+    /// <param name="upstreamClients">Creates the HTTP client of each upstream model (named <see cref="UpstreamClientName"/>).</param>
+    public ModelCatalog(ServerOptions options, IHttpClientFactory? upstreamClients = null)
     {
         var roots = options.ModelRoots.Select(CanonicalDirectory).ToList();
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -49,6 +52,16 @@ internal sealed class ModelCatalog : IDisposable
             Dispose();
             throw;
         }
+        foreach (var upstream in options.Upstreams)
+        {
+            var factory = upstreamClients ?? throw new InvalidOperationException("Upstream models need an IHttpClientFactory.");
+            var sampler = new OpenAICompatibleSampler(factory.CreateClient(UpstreamClientName), upstream);
+            _models[upstream.Model] = new ServedModel
+            {
+                Name = upstream.Model, Kind = ModelKind.Policy, Sampler = sampler,
+                ContextLength = sampler.Capabilities.ContextLength, Created = created,
+            };
+        }
         foreach (var (name, sampler) in options.Samplers)
             _models[name] = new ServedModel
             {
@@ -56,6 +69,9 @@ internal sealed class ModelCatalog : IDisposable
                 ContextLength = sampler.Capabilities.ContextLength, Created = created,
             };
     }
+
+    /// <summary>The name of the HTTP client upstream samplers use.</summary>
+    public const string UpstreamClientName = "TestTimeScaling.Server.Upstream";
 
     /// <summary>Every served model, in a stable order.</summary>
     public IEnumerable<ServedModel> All => _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal);
