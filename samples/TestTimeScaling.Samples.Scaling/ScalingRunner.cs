@@ -80,8 +80,15 @@ public sealed class ScalingRunner
         }
         var pipeline = spec.Build(builder, budget);
         var clock = Stopwatch.StartNew();
-        var result = await pipeline.SolveAsync(problem.ToProblem(), cancellationToken).ConfigureAwait(false);
-        if (result.Outcome == SearchOutcome.Cancelled) return null;
+        SearchResult result;
+        try
+        {
+            result = await pipeline.SolveAsync(problem.ToProblem(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SearchCanceledException)
+        {
+            return null;
+        }
         var usage = result.Usage;
         return new ProblemRecord(
             problem.Id,

@@ -43,12 +43,11 @@ public static class StrategyCatalog
         // N rows per round too: N/4 independent subtrees, each growing its best child of 4.
         new("dvts", "diverse verifier tree search: N/4 subtrees x 4 children per step (N rows a round)", true,
             (b, n) => b.Dvts(subtrees: Math.Max(1, n / Branching), width: Math.Min(n, Branching))),
-        // Beam search again, now paid in tokens: what best-of-N generated on that problem. The budget is checked at each
-        // call's worst case (rows x per-call cap), so steps are capped at 16 tokens (the task's longest line is 12
-        // characters and a newline); at the run's 140 a round of 16 rows would need 2,240 tokens left.
-        new("beam-search-tokens", "beam search (N/4 beams x 4) with a token budget equal to best-of-N's generated tokens on the same problem; steps capped at 16 tokens", true,
+        // Beam search again, now paid in tokens: what best-of-N generated on that problem. Budgets are exact (each round's
+        // rows draw on what is left and are cut at its last token), so steps keep the run's per-call cap.
+        new("beam-search-tokens", "beam search (N/4 beams x 4) with a token budget equal to best-of-N's generated tokens on the same problem", true,
             (b, n) => b.BeamSearch(beamWidth: Math.Max(1, n / Branching), expansions: Math.Min(n, Branching)),
-            MatchTokensOf: "best-of-n", MaxNewTokens: 16),
+            MatchTokensOf: "best-of-n"),
         new("particle-filtering", "particle filtering: N particles, one step each per round, resampled by PRM weight", true,
             (b, n) => b.ParticleFiltering(particles: n)),
     ];

@@ -5,7 +5,8 @@ public enum FinishReason
 {
     /// <summary>The model emitted an end-of-sequence token or a stop sequence.</summary>
     Stop,
-    /// <summary>It reached <see cref="SamplingOptions.MaxNewTokens"/> or the model's context length.</summary>
+    /// <summary>It reached <see cref="SamplingOptions.MaxNewTokens"/>, the model's context length, or the call's
+    /// shared <see cref="SampleRequest.MaxTotalNewTokens"/> allowance.</summary>
     Length,
     /// <summary>It generated <see cref="SamplingOptions.StepDelimiter"/>: one step is done, the solution is not.</summary>
     StepBoundary,

@@ -28,6 +28,16 @@ public sealed record SampleRequest
     /// </summary>
     public int? StopAfterFinished { get; init; }
 
+    /// <summary>
+    /// When set, the most tokens all rows of this call may generate together: a shared allowance the sampler
+    /// draws from as it generates. When the allowance cannot pay for every unfinished row's next token, the
+    /// rows that come first in request order get the tokens that are left and the others stop where they stand
+    /// with <see cref="FinishReason.Length"/>; a row cut this way counts as finished. Strategies use it to spend a
+    /// token budget exactly: tokens actually generated are charged, nothing more. Samplers whose
+    /// <see cref="SamplerCapabilities.SharedTokenAllowance"/> is false ignore it (strategies then cap each row instead).
+    /// </summary>
+    public long? MaxTotalNewTokens { get; init; }
+
     /// <summary>Total rows this request asks for.</summary>
     public int RowCount => Prefixes.Count * N;
 
@@ -39,6 +49,7 @@ public sealed record SampleRequest
         if (Prefixes is null || Prefixes.Count == 0) throw new ArgumentException("Prefixes must hold at least one entry (use \"\" for a fresh start).", nameof(Prefixes));
         if (Prefixes.Any(p => p is null)) throw new ArgumentException("Prefixes must not contain null.", nameof(Prefixes));
         if (StopAfterFinished is <= 0) throw new ArgumentOutOfRangeException(nameof(StopAfterFinished), StopAfterFinished, "StopAfterFinished must be positive when set.");
+        if (MaxTotalNewTokens is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxTotalNewTokens), MaxTotalNewTokens, "MaxTotalNewTokens must be positive when set.");
         ArgumentNullException.ThrowIfNull(Options, nameof(Options));
         Options.Validate();
     }

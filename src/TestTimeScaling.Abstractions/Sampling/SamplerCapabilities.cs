@@ -15,6 +15,13 @@ public sealed record SamplerCapabilities
     /// <summary>Whether <see cref="SampleRequest.StopAfterFinished"/> stops early (otherwise all rows run to the end).</summary>
     public bool StopAfterFinished { get; init; } = true;
 
+    /// <summary>
+    /// Whether the sampler enforces <see cref="SampleRequest.MaxTotalNewTokens"/> (a token allowance shared by the
+    /// rows of one call). False by default: a sampler must opt in, since a strategy relies on it to stay within its
+    /// token budget; without it strategies cap every row at an equal share of what is left.
+    /// </summary>
+    public bool SharedTokenAllowance { get; init; }
+
     /// <summary>Whether a shared prompt or prefix is computed once (an in-process KV cache, or server prefix caching).</summary>
     public bool SharesPrefixComputation { get; init; } = true;
 

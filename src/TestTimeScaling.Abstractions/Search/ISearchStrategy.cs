@@ -7,6 +7,13 @@ public interface ISearchStrategy
     string Name { get; }
 
     /// <summary>Solves the problem within the context's budget.</summary>
-    /// <remarks>Cancellation returns promptly with <see cref="SearchOutcome.Cancelled"/> and the usage spent so far.</remarks>
+    /// <remarks>
+    /// Cancellation stops the search between decode steps (the token is passed to every sampler and verifier call)
+    /// and throws <see cref="SearchCanceledException"/>, whose <see cref="SearchCanceledException.Partial"/> holds the
+    /// candidates and usage so far. Running out of budget is not cancellation: the result's outcome is
+    /// <see cref="SearchOutcome.BudgetExhausted"/>.
+    /// </remarks>
+    /// <exception cref="SearchCanceledException">The token was cancelled.</exception>
+    /// <exception cref="ArgumentException">The problem or context is invalid, or a needed verifier is missing (the message names it).</exception>
     Task<SearchResult> SolveAsync(Problem problem, SearchContext context, CancellationToken cancellationToken = default);
 }

@@ -7,7 +7,10 @@ public enum SearchOutcome
     Completed,
     /// <summary>It stopped because the budget was spent (or a stopping rule fired early).</summary>
     BudgetExhausted,
-    /// <summary>The caller cancelled it; the result holds what was found and spent until then.</summary>
+    /// <summary>
+    /// The caller cancelled it. Only seen on <see cref="SearchCanceledException.Partial"/>: a cancelled search
+    /// throws rather than returns.
+    /// </summary>
     Cancelled,
     /// <summary>No candidate yielded an answer.</summary>
     NoAnswer,

@@ -108,6 +108,12 @@ public sealed class ScalingChatClient : DelegatingChatClient
         {
             result = await Strategy.SolveAsync(new Problem(prompt), context, cancellationToken).ConfigureAwait(false);
         }
+        catch (SearchCanceledException e)
+        {
+            // Strategies throw on cancellation, carrying the partial result; keep it at this boundary.
+            activity?.SetTag(TelemetryConsts.ErrorType, e.GetType().FullName).SetStatus(ActivityStatusCode.Error, e.Message);
+            throw new ScalingCanceledException(e.Partial, cancellationToken);
+        }
         catch (Exception e)
         {
             activity?.SetTag(TelemetryConsts.ErrorType, e.GetType().FullName).SetStatus(ActivityStatusCode.Error, e.Message);
@@ -116,7 +122,6 @@ public sealed class ScalingChatClient : DelegatingChatClient
         Record(activity, result, Stopwatch.GetElapsedTime(start));
         _logger.LogDebug("{Strategy} finished {Outcome}: answer {Answer}, {Candidates} candidates, {Generated} tokens generated, {ForwardPasses} forward passes.",
             Strategy.Name, result.Outcome, result.Answer, result.Candidates.Count, result.Usage.GeneratedTokens, result.Usage.ForwardPasses);
-        if (result.Outcome == SearchOutcome.Cancelled) throw new ScalingCanceledException(result, cancellationToken);
         return ToResponse(result, model);
     }
 

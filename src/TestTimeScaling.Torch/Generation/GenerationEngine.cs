@@ -33,6 +33,7 @@ public sealed class GenerationEngine : ISampler, IDisposable
         {
             MaxRowsPerRequest = _options.MaxRowsPerRequest,
             ContextLength = model.Config.MaxPositionEmbeddings,
+            SharedTokenAllowance = true,
         };
     }
 
@@ -71,7 +72,23 @@ public sealed class GenerationEngine : ISampler, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs after every decode step's forward pass with the engine's running count of decode steps (tests cancel
+    /// at step k with it and count the steps that still run).
+    /// </summary>
+    internal Action<long>? DecodeStepCompleted { get; set; }
+
+    /// <summary>Decode steps run by this engine so far (forward passes after the prefill).</summary>
+    internal long DecodeSteps => Interlocked.Read(ref _decodeSteps);
+
+    private long _decodeSteps;
+
     /// <summary>Runs one request on the calling thread (tests call it directly to count live tensors).</summary>
+    /// <remarks>
+    /// Every tensor it makes is disposed on every way out (finished, cancelled, or thrown): the step's logits are
+    /// held in one variable that the <c>finally</c> disposes, and the cache rows either move to the prefix cache or
+    /// are disposed.
+    /// </remarks>
     internal SampleResult Generate(SampleRequest request, CancellationToken cancellationToken)
     {
         var options = request.Options;
@@ -79,44 +96,59 @@ public sealed class GenerationEngine : ISampler, IDisposable
         var (contexts, promptLength) = Tokenize(request);
         int context = _model.Config.MaxPositionEmbeddings;
         int capacity = Math.Min(context, contexts.Max(c => c.Length) + options.MaxNewTokens);
+        long? allowance = request.MaxTotalNewTokens;
+        long generated = 0;
 
         using var noGrad = no_grad();
-        var (cache, logits) = _prefixCache.Prepare(_model, contexts, promptLength, capacity, meter);
-
-        // Fork: every prefix row becomes N rows sharing its cache.
-        var rows = new List<SampleRow>(request.RowCount);
-        var fork = new List<int>(request.RowCount);
-        for (int p = 0; p < contexts.Length; p++)
-            for (int n = 0; n < request.N; n++) { rows.Add(new SampleRow(p, contexts[p])); fork.Add(p); }
-        if (request.N > 1)
-        {
-            cache.SelectRows(fork);
-            using var index = tensor(fork.Select(i => (long)i).ToArray(), dtype: ScalarType.Int64, device: logits.device);
-            var forked = logits.index_select(0, index);
-            logits.Dispose();
-            logits = forked;
-        }
-
-        var scanner = new StopScanner(options);
-        using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), _model.Device);
-        var live = Enumerable.Range(0, rows.Count).ToList(); // rows[live[i]] sits in cache row i
+        KvCache? cache = null;
+        Tensor? logits = null;
         var retired = new List<KvCache>();
         var retiredRows = new List<SampleRow>();
-        int finished = 0;
+        var rows = new List<SampleRow>(request.RowCount);
+        var live = new List<int>();
         bool canceled = false;
         try
         {
+            (cache, logits) = _prefixCache.Prepare(_model, contexts, promptLength, capacity, meter);
+
+            // Fork: every prefix row becomes N rows sharing its cache.
+            var fork = new List<int>(request.RowCount);
+            for (int p = 0; p < contexts.Length; p++)
+                for (int n = 0; n < request.N; n++) { rows.Add(new SampleRow(p, contexts[p])); fork.Add(p); }
+            if (request.N > 1)
+            {
+                cache.SelectRows(fork);
+                using var index = tensor(fork.Select(i => (long)i).ToArray(), dtype: ScalarType.Int64, device: logits.device);
+                var forked = logits.index_select(0, index);
+                logits.Dispose();
+                logits = forked;
+            }
+
+            var scanner = new StopScanner(options);
+            using var generator = new Generator((ulong)(options.Seed ?? Random.Shared.NextInt64()), _model.Device);
+            live = Enumerable.Range(0, rows.Count).ToList(); // rows[live[i]] sits in cache row i
+            int finished = 0;
             while (live.Count > 0)
             {
                 if (cancellationToken.IsCancellationRequested) { canceled = true; break; }
-                var (tokens, logprobs) = TokenSampler.Sample(logits, options, generator);
+                var (tokens, logprobs) = TokenSampler.Sample(logits, options, generator, _options.DrawMethod);
                 logits.Dispose();
-                meter.Generated(tokens.Length);
+                logits = null;
+                // The shared allowance pays rows in request order; rows it cannot pay stop here, cut at the budget.
+                int paid = allowance is { } a ? (int)Math.Clamp(a - generated, 0, live.Count) : live.Count;
+                generated += paid;
+                meter.Generated(paid);
 
                 var stillLive = new List<int>(live.Count);
                 for (int i = 0; i < live.Count; i++)
                 {
                     var row = rows[live[i]];
+                    if (i >= paid)
+                    {
+                        row.Finish = FinishReason.Length;
+                        finished++;
+                        continue;
+                    }
                     row.Generated.Add((int)tokens[i]);
                     if (options.IncludeLogprobs) row.Logprobs.Add(logprobs[i]);
                     row.Finish = CheckFinish(row, scanner, options, cache.Lengths[i], context);
@@ -143,18 +175,25 @@ public sealed class GenerationEngine : ISampler, IDisposable
                 }
 
                 logits = DecodeStep(cache, live.Select(r => rows[r].Generated[^1]).ToArray(), meter);
+                long step = Interlocked.Increment(ref _decodeSteps);
+                DecodeStepCompleted?.Invoke(step);
             }
         }
         catch
         {
-            cache.Dispose();
+            cache?.Dispose();
             foreach (var part in retired) part.Dispose();
             throw;
+        }
+        finally
+        {
+            // A cancelled or failed call leaves the last step's logits unread: they must not outlive it.
+            logits?.Dispose();
         }
 
         if (canceled)
             foreach (int r in live) rows[r].Finish = FinishReason.Abandoned;
-        retired.Add(cache);
+        retired.Add(cache!);
         retiredRows.AddRange(live.Select(r => rows[r]));
         _prefixCache.Retain(KvCache.Concatenate(retired), retiredRows.Select(r => r.CachedTokens()).ToList(), _options.ReuseCacheAcrossCalls);
 

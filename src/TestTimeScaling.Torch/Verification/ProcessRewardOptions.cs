@@ -20,6 +20,14 @@ public sealed record ProcessRewardOptions
     /// <summary>Prepend the tokenizer's BOS token; null (the default) does what the tokenizer says.</summary>
     public bool? AddBosToken { get; init; }
 
-    /// <summary>Solutions scored per forward pass.</summary>
+    /// <summary>Most solutions scored per forward pass.</summary>
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>
+    /// Most padded tokens (solutions x longest prompt plus solution) per forward pass; a solution longer than this
+    /// goes alone. Cancellation is checked between layers, so this bounds the time one layer can keep a cancelled
+    /// call running: the default keeps a layer of the embedded reward model within one decode step of the embedded
+    /// policy (measured in docs/exceptions.md). Raise it for throughput when cancellation latency matters less.
+    /// </summary>
+    public int MaxTokensPerBatch { get; init; } = 256;
 }

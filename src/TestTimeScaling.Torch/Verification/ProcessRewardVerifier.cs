@@ -25,6 +25,7 @@ public sealed class ProcessRewardVerifier : IVerifier
             throw new ArgumentException($"A process reward model needs 1 or 2 labels, not {model.Config.NumLabels}.", nameof(model));
         _options = options ?? new ProcessRewardOptions();
         if (_options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.BatchSize, "BatchSize must be positive.");
+        if (_options.MaxTokensPerBatch <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxTokensPerBatch, "MaxTokensPerBatch must be positive.");
         _model.eval();
     }
 
@@ -51,6 +52,9 @@ public sealed class ProcessRewardVerifier : IVerifier
     }
 
     /// <summary>Step scores of each solution, on the calling thread.</summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled; it is checked before every forward pass
+    /// and between the layers of each.</exception>
+    /// <exception cref="ArgumentException">A solution is null, or too long for the reward model's context (the message names its index).</exception>
     public IReadOnlyList<VerifierScore> Score(Problem problem, IReadOnlyList<string> solutions, CancellationToken cancellationToken = default)
     {
         var encoded = solutions.Select((s, i) =>
@@ -65,18 +69,49 @@ public sealed class ProcessRewardVerifier : IVerifier
 
         var scores = new VerifierScore[solutions.Count];
         using var noGrad = no_grad();
-        for (int start = 0; start < encoded.Count; start += _options.BatchSize)
+        foreach (var (start, count) in Batches(encoded))
         {
+            // Cancellation is checked between forward passes and, inside one, between layers.
             cancellationToken.ThrowIfCancellationRequested();
-            var chunk = encoded.Skip(start).Take(_options.BatchSize).ToList();
-            var stepScores = ScoreBatch(chunk);
+            var chunk = encoded.GetRange(start, count);
+            var stepScores = ScoreBatch(chunk, cancellationToken);
             for (int i = 0; i < chunk.Count; i++)
                 scores[start + i] = new VerifierScore(stepScores[i].Aggregate(_options.Aggregation), stepScores[i]);
+            long pass = Interlocked.Increment(ref _batches);
+            BatchScored?.Invoke(pass);
         }
         return scores;
     }
 
-    private List<double[]> ScoreBatch(List<(int[] Tokens, int[] Ends)> batch)
+    /// <summary>Runs after every forward pass with the running count of passes (tests cancel and count with it).</summary>
+    internal Action<long>? BatchScored { get; set; }
+
+    /// <summary>Forward passes run so far.</summary>
+    internal long ForwardPasses => Interlocked.Read(ref _batches);
+
+    private long _batches;
+
+    // Consecutive solutions per forward pass: at most BatchSize of them and at most MaxTokensPerBatch padded tokens
+    // (a single longer solution still goes alone).
+    private IEnumerable<(int Start, int Count)> Batches(List<(int[] Tokens, int[] Ends)> encoded)
+    {
+        int start = 0;
+        while (start < encoded.Count)
+        {
+            int count = 1, width = encoded[start].Tokens.Length;
+            while (start + count < encoded.Count && count < _options.BatchSize)
+            {
+                int wider = Math.Max(width, encoded[start + count].Tokens.Length);
+                if ((long)wider * (count + 1) > _options.MaxTokensPerBatch) break;
+                width = wider;
+                count++;
+            }
+            yield return (start, count);
+            start += count;
+        }
+    }
+
+    private List<double[]> ScoreBatch(List<(int[] Tokens, int[] Ends)> batch, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
         int width = Math.Max(1, batch.Max(b => b.Tokens.Length));
@@ -84,7 +119,8 @@ public sealed class ProcessRewardVerifier : IVerifier
         for (int r = 0; r < batch.Count; r++)
             for (int t = 0; t < batch[r].Tokens.Length; t++) ids[r * width + t] = batch[r].Tokens[t];
         // Right padding is harmless: causal attention never lets a real token see the pad after it.
-        var output = _model.Forward(tensor(ids, [batch.Count, width], dtype: ScalarType.Int64, device: _model.Device));
+        // The token is checked between layers too: one pass of a large batch is then no longer uncancellable.
+        var output = _model.Forward(tensor(ids, [batch.Count, width], dtype: ScalarType.Int64, device: _model.Device), cancellationToken);
         var probability = _model.Config.NumLabels == 1 ? output[.., .., 0].sigmoid() : output.softmax(-1)[.., .., 1];
         var values = probability.to(ScalarType.Float32).cpu().data<float>().ToArray();
         return batch.Select((b, r) => b.Ends.Select(e => (double)values[r * width + e]).ToArray()).ToList();

@@ -17,7 +17,7 @@ internal sealed class Ballot
     /// <summary>Answer id of each sample; −1 for an abstention.</summary>
     public int[] Ids { get; }
 
-    /// <summary>Vote weight of each sample (1 for a plain majority vote).</summary>
+    /// <summary>Vote weight of each sample (1 for a plain majority vote; a score, negative ones counted as zero, for a weighted vote).</summary>
     public double[] Weights { get; }
 
     /// <summary>Number of distinct non-null answers.</summary>
@@ -35,7 +35,7 @@ internal sealed class Ballot
         var w = new double[answers.Count];
         for (int i = 0; i < ids.Length; i++)
         {
-            w[i] = weights?[i] ?? 1.0;
+            w[i] = weights is null ? 1.0 : WeightedVote.Weight(weights[i]);
             string? a = answers[i];
             if (a is null)
             {

@@ -5,7 +5,7 @@ namespace TestTimeScaling;
 /// averaged over the order of the draw.
 /// </summary>
 /// <remarks>
-/// The vote breaks ties by first appearance. In a uniformly random draw order, the first sample that belongs to
+/// The vote breaks equal sums by the number of samples, then by first appearance. In a uniformly random draw order, the first sample that belongs to
 /// one of the tied answers is equally likely to be any of their samples, so the reference wins a tie with
 /// probability (its samples) / (all samples of tied answers). Crediting that probability instead of sampling an
 /// order gives the same expectation with less Monte Carlo variance, and makes exact enumeration possible.
@@ -40,17 +40,22 @@ internal sealed class DrawnVote
         int reference = _ballot.ReferenceId;
         if (reference >= 0 && _counts[reference] > 0)
         {
+            // The winner has the largest sum, then (a weighted vote's rule; a plain majority's sums are its counts) the most samples.
             double max = double.NegativeInfinity;
+            int most = 0;
             foreach (int s in drawn)
             {
-                if (ids[s] >= 0) max = Math.Max(max, _sums[ids[s]]);
+                int id = ids[s];
+                if (id < 0) continue;
+                if (_sums[id] > max) (max, most) = (_sums[id], _counts[id]);
+                else if (_sums[id] == max) most = Math.Max(most, _counts[id]);
             }
-            if (_sums[reference] == max)
+            if (_sums[reference] == max && _counts[reference] == most)
             {
                 int tiedSamples = 0;
                 foreach (int s in drawn)
                 {
-                    if (ids[s] >= 0 && _sums[ids[s]] == max) tiedSamples++;
+                    if (ids[s] >= 0 && _sums[ids[s]] == max && _counts[ids[s]] == most) tiedSamples++;
                 }
                 credit = (double)_counts[reference] / tiedSamples;
             }

@@ -3,7 +3,9 @@ namespace TestTimeScaling;
 /// <summary>Shared tallying for <see cref="MajorityVote"/> and <see cref="WeightedVote"/>, so both break ties the same way.</summary>
 internal static class VoteCounter
 {
-    public static VoteResult Count(IEnumerable<(string? Answer, double Score)> votes)
+    /// <param name="votes">Answers and weights in sampling order.</param>
+    /// <param name="tiesToMoreVotes">Break equal sums by the number of votes before first appearance (weighted votes).</param>
+    public static VoteResult Count(IEnumerable<(string? Answer, double Score)> votes, bool tiesToMoreVotes = false)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var answers = new List<string>();
@@ -40,7 +42,7 @@ internal static class VoteCounter
         int best = -1;
         for (int i = 0; i < answers.Count; i++)
         {
-            if (best < 0 || scores[i] > scores[best]) best = i;
+            if (best < 0 || scores[i] > scores[best] || (tiesToMoreVotes && scores[i] == scores[best] && counts[i] > counts[best])) best = i;
         }
         var tallies = new AnswerTally[answers.Count];
         for (int i = 0; i < tallies.Length; i++) tallies[i] = new AnswerTally(answers[i], counts[i], scores[i], firsts[i]);

@@ -7,9 +7,9 @@ namespace TestTimeScaling;
 /// can be More Effective than Scaling Model Parameters", 2024).
 /// </summary>
 /// <remarks>
-/// The vote is <see cref="WeightedVote.Select(IReadOnlyList{string}, IReadOnlyList{double})"/>. Ties (exactly equal
-/// sums) go to the answer that appeared first in the uniformly ordered draw, which credits the reference with its
-/// share of the tied answers' samples. Sums are compared exactly, so ties matter only for exactly representable
+/// The vote is <see cref="WeightedVote.Select(IReadOnlyList{string}, IReadOnlyList{double})"/> (negative scores weigh
+/// zero). Ties (exactly equal sums) go to the answer with more samples, then to the one that appeared first in the
+/// uniformly ordered draw, which credits the reference with its share of the fully tied answers' samples. Sums are compared exactly, so ties matter only for exactly representable
 /// scores such as 0/1 checker outcomes.
 /// </remarks>
 public static class WeightedAtK

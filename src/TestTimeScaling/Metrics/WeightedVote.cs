@@ -6,20 +6,24 @@ namespace TestTimeScaling;
 /// Model Parameters", 2024; Liu et al., "Can 1B LLM Surpass 405B LLM?", 2025).
 /// </summary>
 /// <remarks>
-/// Scores should be non-negative (probabilities from a reward model): a sum rewards answers that are both
-/// frequent and trusted, and negative scores would penalize frequency. Null answers abstain and their scores
-/// are ignored. Ties (exactly equal sums) go to the answer that appeared first, as in <see cref="MajorityVote"/>.
+/// Scores must be finite (NaN or infinity is an <see cref="ArgumentException"/>; strategies turn a verifier's
+/// non-finite score into a <see cref="VerifierException"/> before voting). A negative score counts as a vote of weight
+/// zero: the verifier rejects that sample, so it adds nothing to its answer, but it cannot take support away
+/// from it either, so an answer can never win because its rivals' samples were scored below zero. Equal sums
+/// (including all zero) go to the answer with more samples, then to the one that appeared first; an answer with
+/// fewer samples therefore wins only with a strictly larger sum of positive scores. Null answers abstain and
+/// their scores are ignored.
 /// </remarks>
 public static class WeightedVote
 {
     /// <summary>Votes over scored answers.</summary>
     /// <param name="votes">Each sample's extracted answer (null for none) and score, in sampling order.</param>
-    /// <returns>The winner (null when every sample abstained); <see cref="AnswerTally.Score"/> is the sum of scores.</returns>
+    /// <returns>The winner (null when every sample abstained); <see cref="AnswerTally.Score"/> is the sum of weights (negative scores count zero).</returns>
     /// <exception cref="ArgumentException">A score is NaN or infinite.</exception>
     public static VoteResult Select(IEnumerable<(string? Answer, double Score)> votes)
     {
         ArgumentNullException.ThrowIfNull(votes);
-        return VoteCounter.Count(votes);
+        return VoteCounter.Count(votes.Select(v => (v.Answer, Weight(v.Score))), tiesToMoreVotes: true);
     }
 
     /// <summary>Votes over answers and their scores given as parallel lists.</summary>
@@ -37,6 +41,9 @@ public static class WeightedVote
             if (!double.IsFinite(scores[i]))
                 throw new ArgumentException($"scores[{i}] is {scores[i]}; scores must be finite.", nameof(scores));
         }
-        return VoteCounter.Count(answers.Zip(scores));
+        return Select(answers.Zip(scores));
     }
+
+    /// <summary>The weight a score carries in the vote: the score, or zero when it is negative; NaN and infinities pass through to be refused.</summary>
+    public static double Weight(double score) => score < 0 && double.IsFinite(score) ? 0.0 : score;
 }

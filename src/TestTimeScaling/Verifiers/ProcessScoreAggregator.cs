@@ -24,6 +24,9 @@ public sealed class ProcessScoreAggregator : IVerifier
         Aggregation = aggregation;
     }
 
+    /// <summary>The wrapped verifier.</summary>
+    internal IVerifier Inner => _inner;
+
     /// <summary>The aggregation applied.</summary>
     public StepAggregation Aggregation { get; }
 
@@ -34,7 +37,10 @@ public sealed class ProcessScoreAggregator : IVerifier
     public async Task<IReadOnlyList<VerifierScore>> ScoreAsync(Problem problem, IReadOnlyList<string> solutions, CancellationToken cancellationToken = default)
     {
         var scores = await _inner.ScoreAsync(problem, solutions, cancellationToken).ConfigureAwait(false);
-        return scores.Select(s => s?.StepScores is { Count: > 0 } steps ? s with { Value = steps.Aggregate(Aggregation) } : s).ToList()!;
+        // A null list is the inner verifier's contract break; pass it on for the caller to report by name.
+        if (scores is null) return null!;
+        // A non-finite value is kept as the verifier gave it, so the caller refuses it by the same rule as any other score.
+        return scores.Select(s => s?.StepScores is { Count: > 0 } steps && double.IsFinite(s.Value) ? s with { Value = steps.Aggregate(Aggregation) } : s).ToList()!;
     }
 
     /// <summary>

@@ -9,7 +9,10 @@ public sealed class CountingSampler(ISampler inner) : ISampler
     public int Calls => _requests.Count;
     public long Rows { get; private set; }
     public long GeneratedTokens { get; private set; }
-    /// <summary>Per call: tokens generated before it plus its worst case (rows x MaxNewTokens); a budget must cover the largest.</summary>
+    /// <summary>
+    /// Per call: tokens generated before it plus its worst case (rows x MaxNewTokens, or the call's MaxTotalNewTokens
+    /// when the sampler enforces it and it is smaller); a budget must cover the largest.
+    /// </summary>
     public long PeakCommittedTokens { get; private set; }
     /// <summary>Completed solutions returned: rows that did not pause at a step boundary and were not abandoned.</summary>
     public long FinishedRows { get; private set; }
@@ -25,8 +28,19 @@ public sealed class CountingSampler(ISampler inner) : ISampler
         BeforeCall?.Invoke(_requests.Count);
         _requests.Add(request);
         Rows += request.RowCount;
-        PeakCommittedTokens = Math.Max(PeakCommittedTokens, GeneratedTokens + (long)request.RowCount * request.Options.MaxNewTokens);
-        var result = await inner.SampleAsync(request, cancellationToken);
+        long worst = (long)request.RowCount * request.Options.MaxNewTokens;
+        if (Capabilities.SharedTokenAllowance && request.MaxTotalNewTokens is { } allowance) worst = Math.Min(worst, allowance);
+        PeakCommittedTokens = Math.Max(PeakCommittedTokens, GeneratedTokens + worst);
+        SampleResult result;
+        try
+        {
+            result = await inner.SampleAsync(request, cancellationToken);
+        }
+        catch (SamplingCanceledException canceled)
+        {
+            GeneratedTokens += canceled.Partial.Completions.Sum(c => c.GeneratedTokens);
+            throw;
+        }
         GeneratedTokens += result.Completions.Sum(c => c.GeneratedTokens);
         FinishedRows += result.Completions.Count(c => c.FinishReason is FinishReason.Stop or FinishReason.Length);
         AfterCall?.Invoke(_requests.Count - 1);

@@ -8,7 +8,9 @@ namespace TestTimeScaling.Tests.Fakes;
 /// it reads the steps already written, then writes the rest, making each step wrong with probability
 /// <see cref="StepErrorRate"/> (errors propagate). One character is one token. It honours N, Prefixes,
 /// StepDelimiter (pauses after it), MaxNewTokens (Length), StopAfterFinished (the others are cut at the
-/// finishers' length and Abandoned, charged only what they generated) and the seed.
+/// finishers' length and Abandoned, charged only what they generated), MaxTotalNewTokens when its capabilities
+/// say so (rows are played out in lock step like a batched engine, see <see cref="Decode"/>), cancellation
+/// between decode steps, and the seed.
 /// After a line it does not understand (such as "Wait") it writes ", let me check.\n" and goes on.
 /// </summary>
 public sealed class ScriptedSampler(double stepErrorRate = 0.25, SamplerCapabilities? capabilities = null) : ISampler
@@ -20,10 +22,13 @@ public sealed class ScriptedSampler(double stepErrorRate = 0.25, SamplerCapabili
     /// <summary>Probability of writing a filler line "(checking)" after a step, so solutions differ in length.</summary>
     public double Verbosity { get; init; }
 
+    /// <summary>When set, counts this sampler's decode steps (and lets a test cancel at a given step).</summary>
+    public DecodeClock? Clock { get; init; }
+
     /// <summary>When set, every call returns zero completions (and zero usage).</summary>
     public bool ReturnNothing { get; set; }
 
-    public SamplerCapabilities Capabilities { get; } = capabilities ?? new SamplerCapabilities();
+    public SamplerCapabilities Capabilities { get; } = capabilities ?? new SamplerCapabilities { SharedTokenAllowance = true };
 
     public int CountTokens(string text) => text.Length;
 
@@ -53,27 +58,66 @@ public sealed class ScriptedSampler(double stepErrorRate = 0.25, SamplerCapabili
                 rows.Add((p, full, reason));
             }
 
-        if (request.StopAfterFinished is { } k2 && Capabilities.StopAfterFinished && k2 < rows.Count)
-        {
-            int cutAt = rows.Select(r => r.Text.Length).Order().ElementAt(k2 - 1);
-            rows = rows.Select(r => r.Text.Length <= cutAt ? r : (r.Prefix, r.Text[..cutAt], FinishReason.Abandoned)).ToList();
-        }
-
-        var completions = rows.Select(r => new Completion
-        {
-            PrefixIndex = r.Prefix,
-            Text = r.Text,
-            TokenIds = r.Text.Select(c => (int)c).ToArray(),
-            Logprobs = r.Text.Select(_ => -0.5f).ToArray(),
-            FinishReason = r.Reason,
-        }).ToList();
+        var (completions, steps) = Decode(rows, request, cancellationToken);
         var usage = new Usage
         {
             PromptTokens = request.Prompt.Length + request.Prefixes.Sum(x => x.Length),
             GeneratedTokens = completions.Sum(c => c.GeneratedTokens),
-            ForwardPasses = completions.Count == 0 ? 0 : completions.Max(c => c.GeneratedTokens) + 1,
+            ForwardPasses = steps + 1,
         };
         return new SampleResult(completions, usage);
+    }
+
+    /// <summary>
+    /// Plays the rows out the way a batched engine decodes them: one token per live row per step, in lock step.
+    /// Each step first checks the token (a cancelled call throws <see cref="SamplingCanceledException"/> with what was
+    /// generated), then draws one token per live row from the shared allowance (when the capabilities say it is
+    /// honoured; rows later in the request are cut with Length when it runs short), then ticks the <see cref="Clock"/>.
+    /// StopAfterFinished abandons the rest once enough rows have finished.
+    /// </summary>
+    private (List<Completion> Completions, int Steps) Decode(List<(int Prefix, string Text, FinishReason Reason)> rows, SampleRequest request,
+        CancellationToken cancellationToken)
+    {
+        var length = new int[rows.Count];
+        var finish = new FinishReason?[rows.Count];
+        long? allowance = Capabilities.SharedTokenAllowance ? request.MaxTotalNewTokens : null;
+        long generated = 0;
+        int finished = 0, steps = 0;
+        for (int i = 0; i < rows.Count; i++)
+            if (rows[i].Text.Length == 0) { finish[i] = rows[i].Reason; finished++; }
+        List<Completion> Snapshot() => rows.Select((r, i) => new Completion
+        {
+            PrefixIndex = r.Prefix,
+            Text = r.Text[..length[i]],
+            TokenIds = r.Text[..length[i]].Select(c => (int)c).ToArray(),
+            Logprobs = Enumerable.Repeat(-0.5f, length[i]).ToArray(),
+            FinishReason = finish[i] ?? FinishReason.Abandoned,
+        }).ToList();
+
+        while (finish.Any(f => f is null))
+        {
+            if (request.StopAfterFinished is { } k && Capabilities.StopAfterFinished && finished >= k)
+            {
+                for (int i = 0; i < rows.Count; i++) finish[i] ??= FinishReason.Abandoned;
+                break;
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                var partial = Snapshot();
+                throw new SamplingCanceledException(new SampleResult(partial, new Usage { GeneratedTokens = generated, ForwardPasses = steps + 1 }), cancellationToken);
+            }
+            for (int i = 0; i < rows.Count; i++)
+            {
+                if (finish[i] is not null) continue;
+                if (allowance is { } a && generated >= a) { finish[i] = FinishReason.Length; finished++; continue; }
+                length[i]++;
+                generated++;
+                if (length[i] == rows[i].Text.Length) { finish[i] = rows[i].Reason; finished++; }
+            }
+            steps++;
+            Clock?.Tick();
+        }
+        return (Snapshot(), steps);
     }
 
     private string Continue(FakeArithmetic.Parsed problem, string prefix, Random rng)

@@ -45,10 +45,11 @@ public class VoteTests
     }
 
     [Fact]
-    public void Weighted_tie_goes_to_the_answer_that_appeared_first()
+    public void Weighted_tie_goes_to_more_votes_then_to_the_answer_that_appeared_first()
     {
-        Assert.Equal("x", WeightedVote.Select([("x", 0.5), ("y", 0.25), ("y", 0.25)]).Winner);
-        Assert.Equal("y", WeightedVote.Select([("y", 0.25), ("x", 0.5), ("y", 0.25)]).Winner);
+        Assert.Equal("y", WeightedVote.Select([("x", 0.5), ("y", 0.25), ("y", 0.25)]).Winner);
+        Assert.Equal("x", WeightedVote.Select([("x", 0.5), ("y", 0.5)]).Winner);
+        Assert.Equal("y", WeightedVote.Select([("y", 0.5), ("x", 0.5)]).Winner);
     }
 
     [Fact]

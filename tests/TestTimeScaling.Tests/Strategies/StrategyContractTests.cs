@@ -7,26 +7,29 @@ public class StrategyContractTests
 {
     private static readonly Problem P = FakeArithmetic.Make(11);
 
-    public static TheoryData<string, int?, long?> BudgetCases()
+    public static TheoryData<string, int?, long?, bool> BudgetCases()
     {
-        var d = new TheoryData<string, int?, long?>();
+        var d = new TheoryData<string, int?, long?, bool>();
         (int?, long?)[] budgets = [(1, null), (3, null), (16, null), (null, 40), (null, 300), (null, 2000), (5, 400)];
         foreach (var e in Catalog.All)
-            foreach (var (s, t) in budgets) d.Add(e.Name, s, t);
+            foreach (var (s, t) in budgets)
+                foreach (bool allowance in new[] { true, false })
+                    if (allowance || t is not null) d.Add(e.Name, s, t, allowance);
         return d;
     }
 
     [Theory]
     [MemberData(nameof(BudgetCases))]
-    public async Task Budget_is_never_exceeded(string name, int? samples, long? tokens)
+    public async Task Budget_is_never_exceeded(string name, int? samples, long? tokens, bool allowance)
     {
         var entry = Catalog.Get(name);
-        var sampler = new CountingSampler(new ScriptedSampler(0.3));
+        var sampler = new CountingSampler(new ScriptedSampler(0.3, new SamplerCapabilities { SharedTokenAllowance = allowance }));
         var budget = new Budget(samples, tokens);
         var result = await entry.Make().SolveAsync(P, Contexts.For(sampler, new FakePrm(), budget, maxNewTokens: 64));
 
         if (tokens is { } t)
         {
+            // Even the worst case of every call (each row running to its cap, or the call's whole allowance) fits.
             Assert.True(sampler.PeakCommittedTokens <= t, $"committed {sampler.PeakCommittedTokens} > {t}");
             Assert.True(sampler.GeneratedTokens <= t);
         }
@@ -52,19 +55,22 @@ public class StrategyContractTests
 
     [Theory]
     [MemberData(nameof(Catalog.Names), MemberType = typeof(Catalog))]
-    public async Task Cancellation_mid_search_returns_promptly_with_usage(string name)
+    public async Task Cancellation_mid_search_throws_with_the_usage_spent(string name)
     {
         using var cts = new CancellationTokenSource();
         var sampler = new CountingSampler(new ScriptedSampler(0.3, new SamplerCapabilities { MaxRowsPerRequest = 2 }))
         {
             AfterCall = _ => cts.Cancel(),
         };
-        var result = await Catalog.Get(name).Make().SolveAsync(P, Contexts.For(sampler, new FakePrm(), Budget.Samples(16)), cts.Token)
-            .WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(SearchOutcome.Cancelled, result.Outcome);
-        Assert.True(result.Usage.GeneratedTokens > 0);
+        var e = await Assert.ThrowsAsync<SearchCanceledException>(() =>
+            Catalog.Get(name).Make().SolveAsync(P, Contexts.For(sampler, new FakePrm(), Budget.Samples(16)), cts.Token).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(cts.Token, e.CancellationToken);
+        Assert.Equal(SearchOutcome.Cancelled, e.Partial.Outcome);
+        Assert.Null(e.Partial.Answer);
+        Assert.True(e.Partial.Usage.GeneratedTokens > 0);
+        Assert.Equal(sampler.GeneratedTokens, e.Partial.Usage.GeneratedTokens);
         Assert.Equal(1, sampler.Calls);
-        Assert.Contains(result.Trace.Events, e => e.Kind.EndsWith("cancel", StringComparison.Ordinal));
+        Assert.Contains(e.Partial.Trace.Events, ev => ev.Kind.EndsWith("cancel", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -72,8 +78,10 @@ public class StrategyContractTests
     public async Task Already_cancelled_spends_nothing(string name)
     {
         var sampler = new CountingSampler(new ScriptedSampler());
-        var result = await Catalog.Get(name).Make().SolveAsync(P, Contexts.For(sampler, new FakePrm()), new CancellationToken(true));
-        Assert.Equal(SearchOutcome.Cancelled, result.Outcome);
+        var e = await Assert.ThrowsAsync<SearchCanceledException>(() =>
+            Catalog.Get(name).Make().SolveAsync(P, Contexts.For(sampler, new FakePrm()), new CancellationToken(true)));
+        Assert.Equal(SearchOutcome.Cancelled, e.Partial.Outcome);
+        Assert.Equal(Usage.Zero.GeneratedTokens, e.Partial.Usage.GeneratedTokens);
         Assert.Equal(0, sampler.Calls);
     }
 

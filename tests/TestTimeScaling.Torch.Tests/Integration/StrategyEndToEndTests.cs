@@ -110,15 +110,16 @@ public sealed class StrategyEndToEndTests(EmbeddedModelsFixture models)
     }
 
     [Fact]
-    public async Task A_tight_token_budget_cuts_best_of_n_and_beam_search()
+    public async Task A_tight_token_budget_is_spent_to_the_last_token()
     {
         var problem = Problems[1].ToProblem();
-        // Room for one full-length sample only: Best-of-4 draws one, beam search runs out mid-way.
-        var budget = new Budget(MaxSamples: 4, MaxGeneratedTokens: 150);
-        foreach (var pipeline in new[] { Pipeline("best-of-n", seed: 2), Pipeline("beam-search", seed: 2) })
+        // Less than two solutions' worth: each strategy spends exactly the budget, the engine cutting rows at its last token.
+        const long tokens = 50;
+        var budget = new Budget(MaxSamples: 4, MaxGeneratedTokens: tokens);
+        foreach (var name in new[] { "best-of-n", "beam-search", "dvts", "particle-filtering", "self-consistency" })
         {
-            var result = await pipeline.WithBudget(budget).SolveAsync(problem);
-            Assert.InRange(result.Usage.GeneratedTokens, 1, 150);
+            var result = await Pipeline(name, seed: 2).WithBudget(budget).SolveAsync(problem);
+            Assert.Equal(tokens, result.Usage.GeneratedTokens);
             Assert.Contains(result.Outcome, new[] { SearchOutcome.BudgetExhausted, SearchOutcome.NoAnswer });
         }
     }
@@ -133,7 +134,7 @@ public sealed class StrategyEndToEndTests(EmbeddedModelsFixture models)
     }
 
     [Fact]
-    public async Task Cancelling_mid_generation_returns_a_cancelled_result()
+    public async Task Cancelling_mid_generation_throws_with_the_partial_result()
     {
         using var cancel = new CancellationTokenSource();
         // Cancel from inside the sampler's first call, so it lands while the engine is generating.
@@ -142,10 +143,10 @@ public sealed class StrategyEndToEndTests(EmbeddedModelsFixture models)
             .Sampling(new SamplingOptions { Temperature = 0.8, MaxNewTokens = MaxNewTokens, Seed = 1 })
             .BeamSearch(beamWidth: 2, expansions: 2);
 
-        var result = await pipeline.SolveAsync(Problems[1].ToProblem(), cancel.Token);
+        var e = await Assert.ThrowsAsync<SearchCanceledException>(() => pipeline.SolveAsync(Problems[1].ToProblem(), cancel.Token));
 
-        Assert.Equal(SearchOutcome.Cancelled, result.Outcome);
-        Assert.Null(result.Answer);
+        Assert.Equal(SearchOutcome.Cancelled, e.Partial.Outcome);
+        Assert.Null(e.Partial.Answer);
     }
 
     /// <summary>Forwards to an engine and cancels the token as soon as the first call has started.</summary>

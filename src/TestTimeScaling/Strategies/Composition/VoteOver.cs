@@ -14,8 +14,8 @@ namespace TestTimeScaling;
 /// would be zero, fewer runs are made and the outcome is <see cref="SearchOutcome.BudgetExhausted"/>. Samples charged are the inner runs' sample shares.</para>
 /// <para>The vote is a majority over the runs' answers, or with <see cref="Weighted"/> a sum of the chosen
 /// candidates' verifier scores; ties go to the earlier run. Candidates are each run's chosen candidate; the
-/// usage is the sum over runs; the trace nests each run's trace. If a run is cancelled, the result is
-/// <see cref="SearchOutcome.Cancelled"/> with all usage so far.</para>
+/// usage is the sum over runs; the trace nests each run's trace. If a run is cancelled, a
+/// <see cref="SearchCanceledException"/> carries all usage so far, the cancelled run's included.</para>
 /// </remarks>
 public sealed class VoteOver : ISearchStrategy
 {
@@ -60,9 +60,18 @@ public sealed class VoteOver : ISearchStrategy
                 if (samplesPerRun is 0 || tokens is 0) { cut = true; break; }
                 var share = new Budget(samplesPerRun, tokens);
                 var sampling = context.Sampling.Seed is { } seed ? context.Sampling with { Seed = Seeds.Derive(seed, 1_000_000 + i) } : context.Sampling;
-                var result = await Inner.SolveAsync(problem, context with { Budget = share, Sampling = sampling }, cancellationToken).ConfigureAwait(false);
+                SearchResult result;
+                try
+                {
+                    result = await Inner.SolveAsync(problem, context with { Budget = share, Sampling = sampling }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SearchCanceledException canceled)
+                {
+                    // The inner run's spending is part of this run's; the cancellation itself is rethrown by the run.
+                    run.Absorb(canceled.Partial, samplesPerRun ?? 0);
+                    throw;
+                }
                 run.Absorb(result, samplesPerRun ?? 0);
-                if (result.Outcome == SearchOutcome.Cancelled) return run.Result(SearchOutcome.Cancelled, null);
                 if (result.Outcome == SearchOutcome.BudgetExhausted) cut = true;
                 var pick = result.Chosen ?? (result.Answer is null ? null : new Candidate { Text = "", Answer = result.Answer });
                 if (pick is null) continue;
@@ -75,6 +84,6 @@ public sealed class VoteOver : ISearchStrategy
                 : MajorityVote.Select(chosen.Select(c => c.Answer));
             run.Trace.Add("vote", $"{chosen.Count} run(s) answered; winner {vote.Winner ?? "(none)"} with {vote.WinnerScore:G4} of {vote.TotalScore:G4}.",
                 vote.ScoresByAnswer());
-            return run.Result(SearchRun.OutcomeFor(cut), chosen.FirstOrDefault(c => vote.Winner is not null && c.Answer == vote.Winner));
+            return run.Result(run.OutcomeFor(cut), chosen.FirstOrDefault(c => vote.Winner is not null && c.Answer == vote.Winner));
         });
 }

@@ -4,25 +4,30 @@ namespace TestTimeScaling;
 internal static class ParallelDraw
 {
     /// <summary>
-    /// Draws up to <paramref name="n"/> fresh solutions (one sample each) and records them as candidates.
-    /// Returns fewer when the budget cannot pay for n: rows are cut first, so every sample keeps the full
-    /// MaxNewTokens; only when not even one full-length sample fits is a single shorter one drawn.
-    /// The step delimiter is cleared: these strategies want whole solutions. <paramref name="prompt"/> replaces
-    /// the problem's prompt (refinement asks with a revision prompt).
+    /// Draws up to <paramref name="n"/> fresh solutions (one sample each) and records them as candidates, spending
+    /// the token budget exactly. Rows go out in waves: each wave holds as many rows as the tokens left could pay
+    /// at their full MaxNewTokens (so a row is never cut while another waits), and once not even one full row
+    /// fits, single rows take what is left and the last is cut at the budget's last token. Without a token
+    /// budget all rows go in one call. Returns fewer than n when the budget runs out first. The step delimiter
+    /// is cleared: these strategies want whole solutions. <paramref name="prompt"/> replaces the problem's
+    /// prompt (refinement asks with a revision prompt).
     /// </summary>
-    public static async Task<IReadOnlyList<Candidate>> DrawAsync(SearchRun run, int n, int? stopAfterFinished = null, string? prompt = null)
+    public static async Task<IReadOnlyList<Candidate>> DrawAsync(SearchRun run, int n, string? prompt = null)
     {
         var options = run.Sampling with { StepDelimiter = null };
-        int rows = Math.Min(n, Math.Min(run.SamplesLeft, run.RowsAffordable(options.MaxNewTokens)));
-        if (rows == 0 && n > 0 && run.SamplesLeft > 0 && run.TokensLeft > 0)
+        var drawn = new List<Candidate>();
+        int asked = 0;
+        while (asked < n && run.SamplesLeft > 0 && run.TokensLeft > 0)
         {
-            rows = 1;
-            options = options with { MaxNewTokens = (int)Math.Min(options.MaxNewTokens, run.TokensLeft) };
+            int rows = Math.Max(1, Math.Min(Math.Min(n - asked, run.SamplesLeft), run.RowsAffordable(options.MaxNewTokens)));
+            var completions = await run.SampleAsync(prompt ?? run.Problem.Prompt, [""], rows, options).ConfigureAwait(false);
+            run.ChargeSamples(rows);
+            asked += rows;
+            drawn.AddRange(completions.Select(c => run.AddCandidate(c.Text, c.GeneratedTokens, c.FinishReason)));
+            // A sampler that returns fewer rows than asked makes no reliable progress: stop with what there is.
+            if (completions.Count < rows) break;
         }
-        if (rows <= 0) return [];
-        var completions = await run.SampleAsync(prompt ?? run.Problem.Prompt, [""], rows, options, stopAfterFinished).ConfigureAwait(false);
-        run.ChargeSamples(rows);
-        return completions.Select(c => run.AddCandidate(c.Text, c.GeneratedTokens, c.FinishReason)).ToList();
+        return drawn;
     }
 
     /// <summary>Scores candidates with the verifier and stores each score on its candidate; returns the scored list.</summary>

@@ -87,6 +87,6 @@ public sealed class AdaptiveSelfConsistency : ISearchStrategy
             }
             vote = MajorityVote.Select(drawn.Select(c => c.Answer));
             var chosen = drawn.FirstOrDefault(c => vote.Winner is not null && c.Answer == vote.Winner);
-            return run.Result(SearchRun.OutcomeFor(budgetCut), chosen);
+            return run.Result(run.OutcomeFor(budgetCut), chosen);
         });
 }

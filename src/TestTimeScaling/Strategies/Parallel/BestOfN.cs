@@ -8,9 +8,9 @@ namespace TestTimeScaling;
 /// <para>Snell et al., "Scaling LLM Test-Time Compute Optimally can be More Effective than Scaling Model
 /// Parameters" (2024); Liu et al., "Can 1B LLM Surpass 405B LLM? Rethinking Compute-Optimal Test-Time
 /// Scaling" (2025).</para>
-/// <para>Budget: each solution is one sample; N is cut to what <see cref="Budget.MaxSamples"/> and
-/// <see cref="Budget.MaxGeneratedTokens"/> (at MaxNewTokens per sample) allow, and the outcome is then
-/// <see cref="SearchOutcome.BudgetExhausted"/>. Only candidates with an extractable answer can win; ties go
+/// <para>Budget: each solution is one sample; N is cut to what <see cref="Budget.MaxSamples"/> allows, and a token
+/// budget is spent exactly (rows are drawn in waves the remaining tokens can pay for, the last row cut at the
+/// budget's last token); the outcome is then <see cref="SearchOutcome.BudgetExhausted"/>. Only candidates with an extractable answer can win; ties go
 /// to the earliest. A process verifier's step scores are combined by <see cref="Aggregation"/> when set.</para>
 /// </remarks>
 public sealed class BestOfN : ISearchStrategy
@@ -42,6 +42,6 @@ public sealed class BestOfN : ISearchStrategy
             var drawn = await ParallelDraw.DrawAsync(run, N).ConfigureAwait(false);
             var scored = await ParallelDraw.ScoreAsync(run, verifier, drawn).ConfigureAwait(false);
             var chosen = Selection.Best(scored, Selection.ScoreOf);
-            return run.Result(SearchRun.OutcomeFor(drawn.Count < N), chosen);
+            return run.Result(run.OutcomeFor(drawn.Count < N), chosen);
         });
 }

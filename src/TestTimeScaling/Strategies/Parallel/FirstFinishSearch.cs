@@ -16,7 +16,8 @@ namespace TestTimeScaling;
 /// <para>Fallback: when the sampler's capabilities say it cannot stop early, all N run to the end (and are all
 /// charged) and the shortest finished one is chosen; the trace records the fallback.</para>
 /// <para>Budget: all N launched rows are charged as samples; N is also capped by the sampler's MaxRowsPerRequest,
-/// since the race only means something within one batch.</para>
+/// since the race only means something within one batch. Under a token budget the rows draw on one shared
+/// allowance: when it runs out every row still running is cut there.</para>
 /// </remarks>
 public sealed class FirstFinishSearch : ISearchStrategy
 {
@@ -41,7 +42,7 @@ public sealed class FirstFinishSearch : ISearchStrategy
             bool early = run.Sampler.Capabilities.StopAfterFinished;
             if (!early) run.Trace.Add("fallback", "The sampler cannot stop after the first finisher: every sample runs to the end and the shortest is kept.");
             int n = Math.Min(N, Math.Max(1, run.Sampler.Capabilities.MaxRowsPerRequest));
-            var drawn = (await ParallelDraw.DrawAsync(run, n, early ? 1 : null).ConfigureAwait(false)).ToList();
+            var drawn = await RaceAsync(run, n, early).ConfigureAwait(false);
             if (early) await ResumeUntilAnsweredAsync(run, drawn).ConfigureAwait(false);
             var finished = drawn.Where(c => c.FinishReason != FinishReason.Abandoned)
                 .OrderBy(c => c.FinishReason == FinishReason.Stop ? 0 : 1)
@@ -49,8 +50,19 @@ public sealed class FirstFinishSearch : ISearchStrategy
                 .ToList();
             var chosen = finished.FirstOrDefault(c => c.Answer is not null);
             run.Trace.Add("select", $"{finished.Count} of {drawn.Count} finished; kept one of {chosen?.GeneratedTokens ?? 0} tokens.");
-            return run.Result(SearchRun.OutcomeFor(drawn.Count < n), chosen);
+            return run.Result(run.OutcomeFor(drawn.Count < n), chosen);
         });
+
+    // All rows race in one call (the race only means something within one batch), drawing on one token allowance.
+    private static async Task<List<Candidate>> RaceAsync(SearchRun run, int n, bool early)
+    {
+        int rows = Math.Min(n, run.SamplesLeft);
+        if (rows <= 0 || run.TokensLeft == 0) return [];
+        var options = run.Sampling with { StepDelimiter = null };
+        var completions = await run.SampleAsync(run.Problem.Prompt, [""], rows, options, early ? 1 : null).ConfigureAwait(false);
+        run.ChargeSamples(rows);
+        return completions.Select(c => run.AddCandidate(c.Text, c.GeneratedTokens, c.FinishReason)).ToList();
+    }
 
     /// <summary>
     /// A sample that stops without a final answer (cut off mid-solution) is not a solution, so it cannot
@@ -64,7 +76,7 @@ public sealed class FirstFinishSearch : ISearchStrategy
         {
             var open = drawn.Where(c => c.FinishReason == FinishReason.Abandoned).ToList();
             int maxNew = run.Sampling.MaxNewTokens - open.Select(c => c.GeneratedTokens).DefaultIfEmpty(int.MaxValue).Min();
-            if (open.Count == 0 || maxNew <= 0 || run.RowsAffordable(maxNew) < open.Count) return;
+            if (open.Count == 0 || maxNew <= 0 || run.TokensLeft == 0) return;
             var options = run.Sampling with { StepDelimiter = null, MaxNewTokens = maxNew };
             var more = await run.SampleAsync(run.Problem.Prompt, open.Select(c => c.Text).ToList(), 1, options, stopAfterFinished: 1).ConfigureAwait(false);
             if (more.Count == 0) return;

@@ -37,6 +37,6 @@ public sealed class SelfConsistency : ISearchStrategy
             var vote = MajorityVote.Select(drawn.Select(c => c.Answer));
             run.Trace.Add("vote", $"Majority: {vote.Winner ?? "(none)"} with {vote.WinnerScore} of {vote.TotalScore} votes.",
                 vote.ScoresByAnswer());
-            return run.Result(SearchRun.OutcomeFor(drawn.Count < N), drawn.FirstOrDefault(c => c.Answer == vote.Winner && vote.Winner is not null));
+            return run.Result(run.OutcomeFor(drawn.Count < N), drawn.FirstOrDefault(c => c.Answer == vote.Winner && vote.Winner is not null));
         });
 }

@@ -11,7 +11,8 @@ namespace TestTimeScaling;
 /// Liu et al., "Can 1B LLM Surpass 405B LLM?" (2025). It combines the verifier's judgement with
 /// self-consistency's agreement, and is more robust than Best-of-N to a verifier that over-rates one outlier.</para>
 /// <para>Budget as <see cref="BestOfN"/>. Candidates without an answer do not vote. The chosen candidate is the
-/// winning answer's highest-scored one; vote ties go to the answer that occurred first.</para>
+/// winning answer's highest-scored one. Negative scores weigh zero and equal sums go to the answer with more
+/// samples, then to the one that occurred first (<see cref="WeightedVote"/>).</para>
 /// </remarks>
 public sealed class WeightedBestOfN : ISearchStrategy
 {
@@ -45,6 +46,6 @@ public sealed class WeightedBestOfN : ISearchStrategy
             run.Trace.Add("vote", $"Weighted vote: {vote.Winner ?? "(none)"} with {vote.WinnerScore:G4} of {vote.TotalScore:G4}.",
                 vote.ScoresByAnswer());
             var chosen = Selection.Best(scored.Where(c => c.Answer == vote.Winner), Selection.ScoreOf);
-            return run.Result(SearchRun.OutcomeFor(drawn.Count < N), chosen);
+            return run.Result(run.OutcomeFor(drawn.Count < N), chosen);
         });
 }

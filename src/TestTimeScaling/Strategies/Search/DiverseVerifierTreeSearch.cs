@@ -16,8 +16,9 @@ namespace TestTimeScaling;
 /// child is that subtree's leaf. Ties go to the earlier child. After <see cref="MaxDepth"/> rounds the live nodes
 /// are leaves too. The best-scored leaf with an answer wins.</para>
 /// <para>Budget: <see cref="Budget.MaxSamples"/> counts completed solutions, one per subtree, so subtrees are capped by
-/// it and charged up front. When the token budget cannot pay for a round at MaxNewTokens per step, the weakest
-/// subtrees stop growing (then the width shrinks), and the outcome is <see cref="SearchOutcome.BudgetExhausted"/>.</para>
+/// it and charged up front. The token budget is exact: each round's rows draw on what is left of it, strongest
+/// subtrees first, so where it runs out the weakest subtrees' children are cut; the search then stops with
+/// <see cref="SearchOutcome.BudgetExhausted"/>.</para>
 /// </remarks>
 public sealed class DiverseVerifierTreeSearch : ISearchStrategy
 {
@@ -70,17 +71,9 @@ public sealed class DiverseVerifierTreeSearch : ISearchStrategy
                 // Live subtrees, strongest first, so a short token budget drops the weakest.
                 var live = Enumerable.Range(0, count).Where(i => !nodes[i].Finished).OrderByDescending(i => nodes[i].Value).ToList();
                 if (live.Count == 0) break;
-                int width = Width;
-                int affordable = run.RowsAffordable(maxNew);
-                bool roundCut = affordable < live.Count * width;
-                if (roundCut)
-                {
-                    cut = true;
-                    if (affordable / width >= 1) live = live.Take(affordable / width).ToList();
-                    else if (affordable >= 1) { live = live.Take(1).ToList(); width = affordable; }
-                    else break;
-                }
-                var children = await StepExpansion.ExpandAsync(run, verifier, live.Select(i => nodes[i]).ToList(), width, maxNew).ConfigureAwait(false);
+                // The token budget is drawn on exactly by each round's rows; once it is spent the subtrees stop where they are.
+                if (run.TokensLeft == 0) { cut = true; break; }
+                var children = await StepExpansion.ExpandAsync(run, verifier, live.Select(i => nodes[i]).ToList(), Width, maxNew).ConfigureAwait(false);
                 if (children.Count == 0) { run.Trace.Add("empty", "The sampler returned no continuation."); break; }
                 foreach (var group in children.GroupBy(c => c.Parent))
                 {
@@ -89,11 +82,9 @@ public sealed class DiverseVerifierTreeSearch : ISearchStrategy
                 }
                 run.Trace.Add("round", $"Depth {depth + 1}: {live.Count} subtree(s) grown, {nodes.Count(n => n.Finished)} finished.",
                     StepExpansion.RoundFigures(depth + 1, children.Count, nodes));
-                // The budget is spent: subtrees that could not be paid for stop where they are.
-                if (roundCut) break;
             }
             foreach (var node in nodes.Where(n => n.Depth > 0)) StepExpansion.AddCandidate(run, node);
             var chosen = Selection.Best(run.Candidates, Selection.ScoreOf);
-            return run.Result(SearchRun.OutcomeFor(cut), chosen);
+            return run.Result(run.OutcomeFor(cut), chosen);
         });
 }

@@ -43,8 +43,8 @@ public enum ParticleSelection
 /// population. The search ends when every particle is finished or after <see cref="MaxDepth"/> rounds; the answer
 /// follows <see cref="Selection"/>. Candidates are the distinct final particles.</para>
 /// <para>Budget: each particle is one rollout, so <see cref="Budget.MaxSamples"/> caps (and is charged) the particle count
-/// up front. The search stops, with <see cref="SearchOutcome.BudgetExhausted"/>, when the token budget cannot
-/// extend every live particle by a full step of MaxNewTokens.</para>
+/// up front. The token budget is exact: each round's rows draw on what is left of it, particles are cut where it
+/// runs out (they finish where they stand), and the search then stops with <see cref="SearchOutcome.BudgetExhausted"/>.</para>
 /// </remarks>
 public sealed class ParticleFiltering : ISearchStrategy
 {
@@ -163,7 +163,7 @@ public sealed class ParticleFiltering : ISearchStrategy
             {
                 var live = Enumerable.Range(0, particles.Count).Where(i => !particles[i].Finished).ToList();
                 if (live.Count == 0) break;
-                if (run.RowsAffordable(maxNew) < live.Count) { cut = true; break; }
+                if (run.TokensLeft == 0) { cut = true; break; }
                 var children = await StepExpansion.ExpandAsync(run, verifier, live.Select(i => particles[i]).ToList(), 1, maxNew).ConfigureAwait(false);
                 if (children.Count == 0) { run.Trace.Add("empty", "The sampler returned no continuation."); break; }
                 foreach (var (parent, child) in children) particles[live[parent]] = child;
@@ -194,6 +194,6 @@ public sealed class ParticleFiltering : ISearchStrategy
                 chosen = global::TestTimeScaling.Selection.Best(candidates.Where(c => c.Answer == vote.Winner), global::TestTimeScaling.Selection.ScoreOf);
             }
             else chosen = global::TestTimeScaling.Selection.Best(candidates, global::TestTimeScaling.Selection.ScoreOf);
-            return run.Result(SearchRun.OutcomeFor(cut), chosen);
+            return run.Result(run.OutcomeFor(cut), chosen);
         });
 }

@@ -18,9 +18,10 @@ namespace TestTimeScaling;
 /// no beam is live, the pool's best-scored candidate with an answer wins (live beams left at the depth limit
 /// are candidates too).</para>
 /// <para>Budget: <see cref="Budget.MaxSamples"/> counts completed solutions (rollouts reaching the pool); a round
-/// never asks for more rows than completions are left, so the pool cannot overrun it. The token budget is
-/// checked per round at MaxNewTokens per step; when it cannot pay for every beam, the lowest-ranked beams are
-/// dropped (then expansions reduced), and the outcome is <see cref="SearchOutcome.BudgetExhausted"/>.</para>
+/// never asks for more rows than completions are left, so the pool cannot overrun it (the lowest-ranked beams are
+/// dropped, then expansions reduced). The token budget is exact: each round's rows draw on what is left of it,
+/// rows are cut where it runs out (they join the pool as finished, usually without an answer), and the search
+/// stops with <see cref="SearchOutcome.BudgetExhausted"/>.</para>
 /// </remarks>
 public sealed class StepBeamSearch : ISearchStrategy
 {
@@ -69,7 +70,9 @@ public sealed class StepBeamSearch : ISearchStrategy
             for (int depth = 0; depth < MaxDepth && beams.Count > 0; depth++)
             {
                 int perBeam = depth == 0 ? BeamWidth * Expansions : Expansions;
-                int affordable = Math.Min(run.SamplesLeft, run.RowsAffordable(maxNew));
+                // The token budget is drawn on exactly by each round's rows; once it is spent the search stops.
+                if (run.TokensLeft == 0) { cut = true; break; }
+                int affordable = run.SamplesLeft;
                 if (affordable < beams.Count * perBeam)
                 {
                     cut = true;
@@ -94,6 +97,6 @@ public sealed class StepBeamSearch : ISearchStrategy
             }
             foreach (var p in pool.Concat(beams)) StepExpansion.AddCandidate(run, p);
             var chosen = Selection.Best(run.Candidates.Take(pool.Count), Selection.ScoreOf) ?? Selection.Best(run.Candidates, Selection.ScoreOf);
-            return run.Result(SearchRun.OutcomeFor(cut), chosen);
+            return run.Result(run.OutcomeFor(cut), chosen);
         });
 }

@@ -130,7 +130,7 @@ public sealed class BudgetForcing : ISearchStrategy
                 }
             }
             var candidate = run.AddCandidate(text, generated, finish);
-            return run.Result(SearchRun.OutcomeFor(budgetCut), candidate.Answer is null ? null : candidate);
+            return run.Result(run.OutcomeFor(budgetCut), candidate.Answer is null ? null : candidate);
         });
 
     // Drops the final non-empty line when it holds the answer, so the model cannot just restate it.

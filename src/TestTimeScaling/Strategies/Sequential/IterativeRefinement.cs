@@ -91,6 +91,6 @@ public sealed class IterativeRefinement : ISearchStrategy
                 if (best is null || (version.Answer is not null && (best.Answer is null || version.Score.Value > best.Score!.Value))) best = version;
             }
             var chosen = Selection.Best(run.Candidates, Selection.ScoreOf);
-            return run.Result(SearchRun.OutcomeFor(cut), chosen);
+            return run.Result(run.OutcomeFor(cut), chosen);
         });
 }
