@@ -119,6 +119,7 @@ public sealed class ServerEndToEndTests(EmbeddedServerFixture fixture)
     [InlineData("self-consistency")]
     [InlineData("best-of-n")]
     [InlineData("first-finish")]
+    [InlineData("beam-search")]
     public async Task Budgets_hold_over_http_against_a_counting_upstream(string strategy)
     {
         // This server generates whole samples before streaming them, so early stop would save nothing: say so.
@@ -128,6 +129,7 @@ public sealed class ServerEndToEndTests(EmbeddedServerFixture fixture)
         {
             "self-consistency" => builder.SelfConsistency(16),
             "best-of-n" => builder.BestOfN(16),
+            "beam-search" => builder.BeamSearch(beamWidth: 2, expansions: 2, maxDepth: 30),
             _ => builder.FirstFinish(16),
         };
         long before = fixture.Counted.GeneratedTokens;
