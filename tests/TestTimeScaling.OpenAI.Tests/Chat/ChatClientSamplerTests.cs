@@ -78,7 +78,7 @@ public sealed class ChatClientSamplerTests
         var prefix = await Assert.ThrowsAsync<ArgumentException>(() => sampler.SampleAsync(new SampleRequest { Prompt = "Q", Prefixes = ["", "partial"] }));
         Assert.Contains("Prefixes[1]", prefix.Message);
         await Assert.ThrowsAsync<ArgumentException>(() => sampler.SampleAsync(new SampleRequest { Prompt = "Q", Options = new SamplingOptions { StepDelimiter = "\n" } }));
-        var search = await Assert.ThrowsAsync<NotSupportedException>(() => Scale.With(sampler).Verifier(new FakeVerifier()).BeamSearch().SolveAsync("Q"));
+        var search = await Assert.ThrowsAsync<NotSupportedException>(() => Scale.With(sampler).Extractor(LastLineAnswerExtractor.Default).Verifier(new FakeVerifier()).BeamSearch().SolveAsync("Q"));
         Assert.Contains("StepDelimiter", search.Message);
     }
 

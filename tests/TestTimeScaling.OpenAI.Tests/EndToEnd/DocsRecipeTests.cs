@@ -28,7 +28,7 @@ public sealed class DocsRecipeTests(EmbeddedServerFixture fixture)
         using var provider = services.BuildServiceProvider();
         var sampler = provider.GetRequiredService<ISampler>();
 
-        var result = await Scale.With(sampler).Sampling(new SamplingOptions { Seed = 1, MaxNewTokens = 100 }).SelfConsistency(16).SolveAsync("Q: 17 +8 *3 -12\n");
+        var result = await Scale.With(sampler).Extractor(LastLineAnswerExtractor.Default).Sampling(new SamplingOptions { Seed = 1, MaxNewTokens = 100 }).SelfConsistency(16).SolveAsync("Q: 17 +8 *3 -12\n");
 
         Assert.Equal(16, result.Candidates.Count);
         Assert.NotNull(result.Answer);

@@ -24,7 +24,7 @@ public sealed class RequestCostTests(EmbeddedServerFixture fixture, ITestOutputH
             Endpoint = fixture.V1, Model = "arithmetic-policy", MaxRowsPerRequest = maxRows, StreamForStopAfterFinished = false,
         });
         var calls = new CallCounter(sampler);
-        var builder = Scale.With(calls).Verifier(fixture.Prm.CreateProcessVerifier()).Sampling(new SamplingOptions { Seed = 1, MaxNewTokens = 100 });
+        var builder = Scale.With(calls).Extractor(LastLineAnswerExtractor.Default).Verifier(fixture.Prm.CreateProcessVerifier()).Sampling(new SamplingOptions { Seed = 1, MaxNewTokens = 100 });
         var result = await pick(builder).SolveAsync(Prompt);
         output.WriteLine($"{name}: {result.Outcome}, {result.Candidates.Count} candidates, answer {result.Answer}, {result.Usage.WallTime.TotalSeconds:F1} s");
         Assert.NotEmpty(result.Candidates);
