@@ -54,7 +54,9 @@ internal sealed record TrainingRun(
 
         // From here on, everything goes through the public loader, exactly as users load the shipped models.
         using var policy = LanguageModel.Load(PolicyDirectory);
-        using var sampler = policy.CreateSampler();
+        // The shipped models' reward-model data and evaluation were sampled with torch's multinomial draw; pinning it
+        // keeps a retraining byte-identical to them (the engine's default inverse-CDF draw is faster but draws differently).
+        using var sampler = policy.CreateSampler(new GenerationEngineOptions { DrawMethod = TokenDrawMethod.Multinomial });
 
         progress.WriteLine($"Sampling the policy on {prmOptions.PolicyProblems} training problems for reward-model data...");
         var data = progress.Start("reward-model data", prmOptions.PolicyProblems);
