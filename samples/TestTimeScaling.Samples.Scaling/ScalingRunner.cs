@@ -32,7 +32,7 @@ public sealed class ScalingRunner
     /// Runs all cells, one problem at a time. Cancellation drops the problem in progress; the cells finished so far,
     /// and the interrupted one with the problems it completed, are returned.
     /// </summary>
-    public async Task<IReadOnlyList<CellResult>> RunAsync(IReadOnlyList<ArithmeticProblem> problems, ProgressLine progress, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CellResult>> RunAsync(IReadOnlyList<ArithmeticProblem> problems, StudyProgress progress, CancellationToken cancellationToken)
     {
         var cells = Cells();
         var results = new List<CellResult>(cells.Count);

@@ -18,6 +18,8 @@ public static class StudyRun
     {
         var total = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
+        // Before minutes of work: the output folder must be writable (a wrong --out fails now, not at the end).
+        string outDir = OutputFolder.EnsureWritable(options.OutputDirectory, "--out");
         string models = ResolveModels(options.ModelsDirectory);
         var device = ResolveDevice(options.Device);
         var load = new ModelLoadOptions { Device = device };
@@ -39,8 +41,8 @@ public static class StudyRun
             $"Strategies: {string.Join(", ", options.Strategies)}; budgets {string.Join(", ", options.Budgets)}; {cells.Count} runs; temperature {options.Temperature}, max {options.MaxNewTokens} new tokens, seed {options.Seed}, PRM aggregation {options.Aggregation}"));
         Console.WriteLine();
 
-        var progress = ProgressLine.ForConsole();
-        var results = await runner.RunAsync(problems, progress, cancellationToken).ConfigureAwait(false);
+        var results = await StudyProgress.RunAsync([.. cells.Select(c => (c.Strategy.Name, c.Budget))], problems.Count,
+            progress => runner.RunAsync(problems, progress, cancellationToken)).ConfigureAwait(false);
         bool completed = !cancellationToken.IsCancellationRequested && results.Count == cells.Count && results.All(r => r.Problems.Count == problems.Count);
 
         Console.WriteLine();
@@ -62,7 +64,6 @@ public static class StudyRun
             Console.WriteLine();
         }
 
-        string outDir = Path.GetFullPath(options.OutputDirectory);
         var report = new RunReport(
             string.Join(' ', new[] { Command }.Concat(args.Count > 0 ? ["--", .. args] : Array.Empty<string>())),
             started, total.Elapsed.TotalSeconds, completed, options, models, device?.ToString() ?? "cpu", highlights, results);

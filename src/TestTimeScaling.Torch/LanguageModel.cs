@@ -33,16 +33,25 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The architecture.</summary>
     public ModelConfig Config => Decoder.Config;
 
-    /// <summary>Loads config.json, the safetensors weights and tokenizer.json of a model directory.</summary>
+    /// <summary>
+    /// Loads config.json, the safetensors weights and tokenizer.json of a model directory. The directory is untrusted
+    /// input: every file is validated, and the weights checked against config.json and the memory limit, before the
+    /// network is allocated (see <see cref="DecoderCheckpoint.Load"/> and docs/reliability.md). These six exception
+    /// types are the only ones bad files produce.
+    /// </summary>
+    /// <param name="directory">The model directory.</param>
+    /// <param name="options">Device, precision, memory limit and leniency; null for the defaults.</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A required file is missing (the message names it).</exception>
-    /// <exception cref="NotSupportedException">Unknown model type or tokenizer type.</exception>
-    /// <exception cref="CheckpointMismatchException">A tensor is missing or has the wrong shape.</exception>
-    /// <exception cref="InvalidDataException">A file is corrupt.</exception>
+    /// <exception cref="NotSupportedException">Unknown model type, config value, tokenizer component or tensor dtype.</exception>
+    /// <exception cref="CheckpointMismatchException">A tensor is missing, has the wrong shape or dtype, or is not used by the architecture.</exception>
+    /// <exception cref="ModelTooLargeException">The weights would exceed <see cref="ModelLoadOptions.MaxWeightBytes"/>.</exception>
+    /// <exception cref="InvalidDataException">A file is corrupt or inconsistent; the message names the file and the field, key or tensor.</exception>
     public static LanguageModel Load(string directory, ModelLoadOptions? options = null)
     {
         ModelDirectory.Validate(directory);
         var tokenizer = HfTokenizer.Load(directory);
+        tokenizer.EnsureIdsBelow(ModelConfig.Load(directory).VocabSize, Path.Combine(directory, ModelDirectory.ConfigFileName));
         var decoder = DecoderCheckpoint.Load(directory, options);
         return new LanguageModel(directory, decoder, tokenizer);
     }

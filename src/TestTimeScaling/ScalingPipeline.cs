@@ -7,10 +7,16 @@ namespace TestTimeScaling;
 public sealed record ScalingPipeline(ISearchStrategy Strategy, SearchContext Context)
 {
     /// <summary>Solves a problem given as its prompt.</summary>
+    /// <param name="prompt">The text the sampler continues, in the format the model expects.</param>
+    /// <param name="cancellationToken">Stops the search; the result then has <see cref="SearchOutcome.Cancelled"/> and the usage spent.</param>
+    /// <returns>The chosen answer, every candidate with its scores, the usage spent and a trace.</returns>
     public Task<SearchResult> SolveAsync(string prompt, CancellationToken cancellationToken = default) =>
         SolveAsync(new Problem(prompt), cancellationToken);
 
     /// <summary>Solves a problem.</summary>
+    /// <param name="problem">The prompt, with an id and a reference answer when known (programmatic verifiers read it).</param>
+    /// <param name="cancellationToken">Stops the search; the result then has <see cref="SearchOutcome.Cancelled"/> and the usage spent.</param>
+    /// <returns>The chosen answer, every candidate with its scores, the usage spent and a trace.</returns>
     public Task<SearchResult> SolveAsync(Problem problem, CancellationToken cancellationToken = default) =>
         Strategy.SolveAsync(problem, Context, cancellationToken);
 
@@ -18,6 +24,9 @@ public sealed record ScalingPipeline(ISearchStrategy Strategy, SearchContext Con
     /// Runs this pipeline's strategy <paramref name="runs"/> times and votes over the answers (<see cref="VoteOver"/>);
     /// the budget is multiplied by <paramref name="runs"/>, so each run keeps the budget it had.
     /// </summary>
+    /// <param name="runs">How many independent runs of the strategy vote; positive.</param>
+    /// <param name="weighted">Whether each run's vote counts its chosen candidate's score instead of one.</param>
+    /// <returns>A new pipeline; this one is unchanged.</returns>
     public ScalingPipeline VotedOver(int runs, bool weighted = false)
     {
         var strategy = new VoteOver(Strategy, runs, weighted);
@@ -27,6 +36,9 @@ public sealed record ScalingPipeline(ISearchStrategy Strategy, SearchContext Con
     }
 
     /// <summary>The same strategy with another budget.</summary>
+    /// <param name="budget">The most samples and generated tokens of one solve.</param>
+    /// <returns>A new pipeline; this one is unchanged.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A limit of <paramref name="budget"/> is zero or negative.</exception>
     public ScalingPipeline WithBudget(Budget budget)
     {
         ArgumentNullException.ThrowIfNull(budget);

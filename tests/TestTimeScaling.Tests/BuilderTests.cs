@@ -8,11 +8,13 @@ public class BuilderTests
     private static readonly Problem P = FakeArithmetic.Make(61);
     private readonly ISampler sampler = new ScriptedSampler(0.2);
     private readonly IVerifier prm = new FakePrm();
+    // The fakes write the embedded task's "A: 61" final line; the builder has no default extractor.
+    private static readonly IAnswerExtractor Answers = new LastLineAnswerExtractor("A:");
 
     [Fact]
     public async Task Best_of_n_in_one_line()
     {
-        var result = await Scale.With(sampler).Verifier(prm).Seed(1).BestOfN(16).SolveAsync(P.Prompt);
+        var result = await Scale.With(sampler).Extractor(Answers).Verifier(prm).Seed(1).BestOfN(16).SolveAsync(P.Prompt);
         Assert.Equal(P.ReferenceAnswer, result.Answer);
         Assert.Equal(16, result.Candidates.Count);
     }
@@ -20,7 +22,7 @@ public class BuilderTests
     [Fact]
     public async Task Self_consistency_over_refinement_chains()
     {
-        var pipeline = Scale.With(sampler).Verifier(prm).Seed(2).IterativeRefinement(maxRevisions: 2, satisfiedScore: 0.9).VotedOver(5);
+        var pipeline = Scale.With(sampler).Extractor(Answers).Verifier(prm).Seed(2).IterativeRefinement(maxRevisions: 2, satisfiedScore: 0.9).VotedOver(5);
         var result = await pipeline.SolveAsync(P);
         Assert.Equal(15, pipeline.Context.Budget.MaxSamples);
         Assert.NotNull(result.Answer);
@@ -29,7 +31,7 @@ public class BuilderTests
     [Fact]
     public async Task Beam_search_with_a_token_budget()
     {
-        var result = await Scale.With(sampler).Verifier(prm).Seed(3).MaxTokens(4_000).BeamSearch(beamWidth: 4, expansions: 4).SolveAsync(P);
+        var result = await Scale.With(sampler).Extractor(Answers).Verifier(prm).Seed(3).MaxGeneratedTokens(4_000).BeamSearch(beamWidth: 4, expansions: 4).SolveAsync(P);
         Assert.True(result.Usage.GeneratedTokens <= 4_000);
         Assert.NotNull(result.Answer);
     }
@@ -37,11 +39,11 @@ public class BuilderTests
     [Fact]
     public async Task Every_builder_method_runs()
     {
-        var b = Scale.With(sampler).Verifier(prm).Seed(4).Extractor(LastLineAnswerExtractor.Default).Temperature(0.8);
+        var b = Scale.With(sampler).Verifier(prm).Seed(4).Extractor(Answers).Temperature(0.8);
         ScalingPipeline[] pipelines =
         [
             b.BestOfN(4), b.WeightedBestOfN(4), b.SelfConsistency(4), b.AdaptiveSelfConsistency(8), b.FirstFinish(4),
-            b.BudgetForcing(40, 200), b.IterativeRefinement(), b.BeamSearch(2, 2), b.Dvts(2, 2), b.ParticleFiltering(4),
+            b.BudgetForcing(40, 200, answerCue: "A: "), b.IterativeRefinement(), b.BeamSearch(2, 2), b.Dvts(2, 2), b.ParticleFiltering(4),
             b.Using(new SelfConsistency(3), Budget.Samples(3)),
         ];
         foreach (var p in pipelines)
@@ -50,6 +52,30 @@ public class BuilderTests
             Assert.NotEqual(SearchOutcome.Cancelled, r.Outcome);
             Assert.NotNull(r.Answer);
         }
-        Assert.Throws<ArgumentException>(() => Scale.With(sampler).Using(new SelfConsistency(3)));
+        Assert.Throws<ArgumentException>(() => Scale.With(sampler).Extractor(Answers).Using(new SelfConsistency(3)));
+    }
+
+    [Fact]
+    public void Picking_a_strategy_without_an_extractor_says_what_to_do()
+    {
+        var b = Scale.With(sampler).Verifier(prm);
+        var e = Assert.Throws<InvalidOperationException>(() => b.SelfConsistency(4));
+        Assert.Contains("Extractor(", e.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => b.BeamSearch());
+        Assert.Throws<InvalidOperationException>(() => b.Using(new SelfConsistency(3), Budget.Samples(3)));
+    }
+
+    [Fact]
+    public void Sampling_settings_named_as_in_chat_options_reach_the_context()
+    {
+        var context = Scale.With(sampler).Extractor(Answers)
+            .Temperature(0.5).TopP(0.9).TopK(20).MaxOutputTokens(64).Seed(9).MaxGeneratedTokens(1_000)
+            .SelfConsistency(4).Context;
+        var sampling = context.Sampling;
+        Assert.Equal((0.5, 0.9, 20, 64, 9L), (sampling.Temperature, sampling.TopP, sampling.TopK, sampling.MaxNewTokens, sampling.Seed));
+        Assert.Equal(new Budget(MaxSamples: null, MaxGeneratedTokens: 1_000), context.Budget);
+        Assert.Same(Answers, context.AnswerExtractor);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Scale.With(sampler).TopP(1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Scale.With(sampler).MaxOutputTokens(0));
     }
 }

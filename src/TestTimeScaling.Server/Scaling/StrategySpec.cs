@@ -108,7 +108,8 @@ internal sealed record StrategySpec
     {
         var builder = Scale.With(sampler).Sampling(sampling);
         if (verifier is not null) builder.Verifier(verifier);
-        if (AnswerMarker is not null) builder.Extractor(new LastLineAnswerExtractor(AnswerMarker));
+        // The server's default models are the embedded arithmetic ones, whose answers end "A: <n>"; other tasks pass answer_marker.
+        builder.Extractor(new LastLineAnswerExtractor(AnswerMarker ?? "A:"));
         var pipeline = Strategy switch
         {
             "self-consistency" => builder.SelfConsistency(N),

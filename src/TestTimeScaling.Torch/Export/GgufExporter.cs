@@ -66,6 +66,15 @@ public static class GgufExporter
             throw new NotSupportedException($"GGUF export writes causal language models; {config.Architecture} has a score head llama.cpp's Llama graph does not run.");
         if (config.RopeScaling is { } rope && rope.RopeType is not ("llama3" or "default"))
             throw new NotSupportedException($"GGUF export: rope_scaling type \"{rope.RopeType}\" is not exported.");
+        // What llama.cpp's Llama graph cannot express is refused by name rather than written wrong.
+        if (config.ModelType is not ("llama" or "mistral" or "qwen2"))
+            throw new NotSupportedException($"GGUF export: model_type \"{config.ModelType}\" is not exported (its graph differs from llama.cpp's Llama).");
+        if (config.HiddenAct is not ("silu" or "swish"))
+            throw new NotSupportedException($"GGUF export: hidden_act \"{config.HiddenAct}\" is not exported (llama.cpp's Llama graph uses SiLU).");
+        if (config.PartialRotaryFactor != 1.0)
+            throw new NotSupportedException($"GGUF export: partial_rotary_factor {config.PartialRotaryFactor} is not exported.");
+        if (config.HasSlidingLayers && config.EffectiveSlidingWindow < config.MaxPositionEmbeddings)
+            throw new NotSupportedException($"GGUF export: sliding_window {config.EffectiveSlidingWindow} (shorter than the context) is not exported.");
     }
 
     private static void WriteArchitecture(GgufFileWriter file, ModelConfig config, GgufExportOptions options)

@@ -1,6 +1,9 @@
 namespace TestTimeScaling.Torch;
 
-/// <summary>A checkpoint does not fit the architecture its config describes: a tensor is missing or has the wrong shape.</summary>
+/// <summary>
+/// A checkpoint does not fit the architecture its config describes: a tensor is missing, has the wrong shape or a
+/// non-floating-point dtype, or is not used by the architecture (see <see cref="ModelLoadOptions.AllowUnusedTensors"/>).
+/// </summary>
 public sealed class CheckpointMismatchException : Exception
 {
     /// <summary>Creates the exception.</summary>

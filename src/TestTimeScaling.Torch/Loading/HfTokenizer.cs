@@ -1,78 +1,54 @@
-using System.Buffers;
 using System.Text;
-using System.Text.RegularExpressions;
-using Microsoft.ML.Tokenizers;
 
 namespace TestTimeScaling.Torch;
 
 /// <summary>
-/// A Hugging Face byte-level BPE tokenizer (GPT-2, Llama 3, Qwen2, SmolLM and this project's own models),
-/// loaded from a model directory's <c>tokenizer.json</c>, with the special tokens of
-/// <c>tokenizer_config.json</c> and <c>generation_config.json</c>. BPE merging and byte-level decoding are
-/// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>; added-token matching, normalization and
-/// pre-tokenization follow the Hugging Face semantics here.
+/// A Hugging Face tokenizer loaded from a model directory's <c>tokenizer.json</c>, with the special tokens of
+/// <c>tokenizer_config.json</c> and <c>generation_config.json</c>: byte-level BPE (GPT-2, GPT-4o, Llama 3,
+/// Qwen, DeepSeek-V3, SmolLM and this project's own models) and SentencePiece-style BPE (Llama 2, Mistral,
+/// TinyLlama, Gemma), with ids equal to Hugging Face's on all of Unicode. The pipeline is Hugging Face's:
+/// added tokens are found first, the rest is normalized, pre-tokenized, run through BPE, and the
+/// post-processor's template adds BOS/EOS when asked (<see cref="EncodeWithSpecialTokens"/>). docs/tokenizers.md
+/// lists the supported components; any other is refused at load by name.
 /// </summary>
-/// <remarks>
-/// Not implemented: added-token <c>lstrip</c>/<c>rstrip</c>/<c>single_word</c> flags, BPE dropout, and
-/// post-processors other than a BOS prefix (see <see cref="AddBosToken"/>).
-/// </remarks>
 public sealed class HfTokenizer : ITextTokenizer
 {
-    private readonly BpeTokenizer _bpe;
     private readonly string _path;
+    private readonly TokenizerDefinition _definition;
     private readonly Dictionary<string, int> _vocab;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabBySpan;
     private readonly Dictionary<int, string> _vocabById;
     private readonly Dictionary<string, AddedToken> _added;
-    private readonly Dictionary<string, AddedToken>.AlternateLookup<ReadOnlySpan<char>> _addedBySpan;
     private readonly Dictionary<int, AddedToken> _addedById;
-    private readonly Regex? _addedPattern;
-    private readonly PieceSplitter _splitter;
-    private readonly bool _addPrefixSpace;
-    private readonly bool _ignoreMerges;
-    private readonly NormalizationForm? _normalization;
-    // Bytes with no vocabulary symbol, when there is no unk_token to stand for them; null when none are missing.
-    private readonly bool[]? _unrepresentableBytes;
+    private readonly AddedTokenMatcher _rawMatcher;
+    private readonly AddedTokenMatcher _normalizedMatcher;
+    private readonly SpecialTokenSettings _settings;
 
     private HfTokenizer(TokenizerDefinition definition, SpecialTokenSettings settings, string path)
     {
         _path = path;
+        _definition = definition;
+        _settings = settings;
         _vocab = definition.Vocab;
-        _vocabBySpan = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         _vocabById = new Dictionary<int, string>(_vocab.Count);
         foreach (var (token, id) in _vocab) _vocabById.TryAdd(id, token);
 
         _added = new Dictionary<string, AddedToken>(StringComparer.Ordinal);
         foreach (AddedToken token in definition.AddedTokens) _added[token.Content] = token;
-        _addedBySpan = _added.GetAlternateLookup<ReadOnlySpan<char>>();
-        _addedById = _added.Values.GroupBy(t => t.Id).ToDictionary(g => g.Key, g => g.Last());
-        // Longest first: a regex alternation takes the first alternative that matches, HF the longest token.
-        _addedPattern = _added.Count == 0 ? null : new Regex(
-            string.Join("|", _added.Keys.OrderByDescending(k => k.Length).ThenBy(k => k, StringComparer.Ordinal).Select(Regex.Escape)),
-            RegexOptions.CultureInvariant);
+        _addedById = definition.AddedTokens.ToDictionary(t => t.Id);
+        // Tokens marked normalized are matched in normalized text, with their own content normalized the same way.
+        _rawMatcher = new AddedTokenMatcher(definition.AddedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
+        _normalizedMatcher = new AddedTokenMatcher(definition.AddedTokens.Where(t => t.Normalized)
+            .Select(t => (definition.Normalizer?.Normalize(t.Content) ?? t.Content, t)));
 
-        _splitter = new PieceSplitter(definition.SplitPatterns);
-        _addPrefixSpace = definition.AddPrefixSpace;
-        _ignoreMerges = definition.IgnoreMerges;
-        _normalization = definition.Normalization;
-        _bpe = CreateBpe(definition, path);
-
-        if (definition.UnknownToken is null)
-        {
-            var missing = new bool[256];
-            bool any = false;
-            for (int b = 0; b < 256; b++)
-                any |= missing[b] = !_vocab.ContainsKey(ByteLevelAlphabet.Symbols[b]);
-            _unrepresentableBytes = any ? missing : null;
-        }
-
-        VocabSize = Math.Max(_vocab.Count == 0 ? -1 : _vocab.Values.Max(), _addedById.Count == 0 ? -1 : _addedById.Keys.Max()) + 1;
+        int maxVocab = _vocab.Count == 0 ? -1 : _vocab.Values.Max();
+        int maxAdded = _addedById.Count == 0 ? -1 : _addedById.Keys.Max();
+        VocabSize = Math.Max(maxVocab, maxAdded) + 1;
         SpecialTokens = _addedById.Values.Where(t => t.Special).OrderBy(t => t.Id).Select(t => t.Content).ToArray();
 
         int? Resolve(string? token, string key) => token is null ? null
             : TokenToId(token) ?? throw new InvalidDataException($"'{settings.TokenizerConfigPath}': {key} '{token}' is not a token of '{path}'.");
         int? bosFromConfig = Resolve(settings.BosToken, "bos_token");
-        int? templateBos = definition.TemplatePrefixToken is { } prefix ? TokenToId(prefix) : null;
+        int? templateBos = definition.TemplatePrefix.Count > 0 ? definition.TemplatePrefix[0] : null;
         BosTokenId = settings.GenerationBosId ?? bosFromConfig ?? templateBos;
         EosTokenIds = new[] { Resolve(settings.EosToken, "eos_token") }.OfType<int>().Concat(settings.GenerationEosIds).Distinct().ToArray();
         PadTokenId = Resolve(settings.PadToken, "pad_token") ?? settings.GenerationPadId;
@@ -109,9 +85,10 @@ public sealed class HfTokenizer : ITextTokenizer
     /// <param name="directory">The model directory, or the path of its tokenizer.json.</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">tokenizer.json is missing.</exception>
-    /// <exception cref="NotSupportedException">The tokenizer is not byte-level BPE (for example WordPiece, Unigram, or
-    /// SentencePiece-style BPE), or uses a component this class does not implement; the message names the file and the type.</exception>
-    /// <exception cref="InvalidDataException">A file is malformed; the message names it.</exception>
+    /// <exception cref="NotSupportedException">The model is not BPE (WordPiece, Unigram, WordLevel) or a component is
+    /// not implemented (see docs/tokenizers.md); the message names the file and the component.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed (wrong JSON types, duplicate keys or ids, merges of
+    /// unknown tokens, invalid UTF-8); the message names the file and the key.</exception>
     public static HfTokenizer Load(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -153,58 +130,72 @@ public sealed class HfTokenizer : ITextTokenizer
         bool addBosToken = false)
         => TokenizerJsonWriter.Write(directory, vocab, merges, specialTokens, bos, eos, pad, splitRegex, addBosToken);
 
-    /// <summary>Encodes text to ids. Added tokens written in the text (such as "&lt;|endoftext|&gt;") become their ids; no BOS is added.</summary>
+    /// <summary>Encodes text to ids as Hugging Face does with <c>add_special_tokens=False</c>. Added tokens written in
+    /// the text (such as "&lt;|endoftext|&gt;") become their ids; no BOS is added.</summary>
     /// <param name="text">The text.</param>
-    /// <exception cref="ArgumentException">The text needs a byte the vocabulary has no symbol for (only with partial byte alphabets and no unk_token).</exception>
+    /// <exception cref="ArgumentException">The text needs a character the vocabulary has no token for and the
+    /// tokenizer has neither byte fallback nor an unk_token (Hugging Face would drop it silently).</exception>
+    /// <exception cref="System.Text.RegularExpressions.RegexMatchTimeoutException">A split pattern of the file backtracks
+    /// for more than 10 seconds on this text (only hostile patterns do; those of real tokenizers are linear).</exception>
     public IReadOnlyList<int> Encode(string text) => Encode(text, addBos: false);
 
     /// <summary>Encodes text to ids, first adding <see cref="BosTokenId"/> when <paramref name="addBos"/> is true and there is one.</summary>
     /// <param name="text">The text.</param>
     /// <param name="addBos">Whether to start with the BOS id; pass <see cref="AddBosToken"/> to do what the model expects.</param>
-    /// <exception cref="ArgumentException">The text needs a byte the vocabulary has no symbol for (only with partial byte alphabets and no unk_token).</exception>
+    /// <exception cref="ArgumentException">The text needs a character the vocabulary has no token for (see <see cref="Encode(string)"/>).</exception>
     public IReadOnlyList<int> Encode(string text, bool addBos)
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>(text.Length / 3 + 2);
         if (addBos && BosTokenId is { } bos) ids.Add(bos);
-
-        // Added tokens are found first, in the raw text, so no normalization or split can break them apart.
-        int position = 0;
-        if (_addedPattern is not null)
-        {
-            foreach (ValueMatch match in _addedPattern.EnumerateMatches(text))
-            {
-                EncodeSegment(text.AsSpan(position, match.Index - position), ids);
-                ids.Add(_addedBySpan[text.AsSpan(match.Index, match.Length)].Id);
-                position = match.Index + match.Length;
-            }
-        }
-        EncodeSegment(text.AsSpan(position), ids);
+        EncodeInto(text, ids);
         return ids;
     }
 
-    /// <summary>Decodes ids to text. Ids the tokenizer does not know are skipped.</summary>
+    /// <summary>
+    /// Encodes text as Hugging Face does with <c>add_special_tokens=True</c>: the post-processor's template
+    /// (TemplateProcessing) puts its special tokens around the ids, BOS and/or EOS as the file says.
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <exception cref="ArgumentException">The text needs a character the vocabulary has no token for (see <see cref="Encode(string)"/>).</exception>
+    public IReadOnlyList<int> EncodeWithSpecialTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(_definition.TemplatePrefix);
+        EncodeInto(text, ids);
+        ids.AddRange(_definition.TemplateSuffix);
+        return ids;
+    }
+
+    /// <summary>Decodes ids to text with the file's decoder. Ids the tokenizer does not know are skipped.</summary>
     /// <param name="ids">The ids.</param>
     /// <param name="skipSpecialTokens">Leave out tokens marked special (end of text, padding); other added tokens are kept.</param>
     /// <exception cref="ArgumentOutOfRangeException">An id is negative.</exception>
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var kept = new List<int>();
+        var tokens = new List<string>();
         foreach (int id in ids)
         {
             if (id < 0) throw new ArgumentOutOfRangeException(nameof(ids), id, "Token ids are non-negative.");
-            if (skipSpecialTokens && _addedById.TryGetValue(id, out AddedToken? token) && token.Special) continue;
-            kept.Add(id);
+            if (_addedById.TryGetValue(id, out AddedToken? added))
+            {
+                if (!(skipSpecialTokens && added.Special)) tokens.Add(added.Content);
+            }
+            else if (_vocabById.TryGetValue(id, out string? token))
+            {
+                // Hugging Face skips by content: a vocabulary entry spelled like a special token is skipped too.
+                if (!(skipSpecialTokens && _added.TryGetValue(token, out AddedToken? same) && same.Special)) tokens.Add(token);
+            }
         }
-        return _bpe.Decode(kept, considerSpecialTokens: true);
+        if (_definition.Decoder is null) return string.Join(" ", tokens);
+        return string.Concat(_definition.Decoder.DecodeChain(tokens));
     }
 
-    /// <summary>The id of a token: an added token's text, or a vocabulary entry in byte-level symbols ("Ġthe"); null if unknown.</summary>
     /// <summary>Text of <paramref name="ids"/> for generation output: special tokens are left out.</summary>
     string ITextTokenizer.Decode(IEnumerable<int> ids) => Decode(ids, skipSpecialTokens: true);
 
-    /// <summary>The id of a token string (in byte-level symbols for vocabulary entries), or null.</summary>
+    /// <summary>The id of a token string (in byte-level symbols for vocabulary entries of byte-level tokenizers), or null.</summary>
     public int? TokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
@@ -212,94 +203,73 @@ public sealed class HfTokenizer : ITextTokenizer
         return _vocab.TryGetValue(token, out int id) ? id : null;
     }
 
-    /// <summary>The token of an id (added token text, or the vocabulary entry in byte-level symbols); null if unknown.</summary>
+    /// <summary>The token of an id (added token text, or the vocabulary entry as written in the file); null if unknown.</summary>
     public string? IdToToken(int id)
         => _addedById.TryGetValue(id, out AddedToken? added) ? added.Content : _vocabById.GetValueOrDefault(id);
+
+    /// <summary>Whether BPE merging runs in Microsoft.ML.Tokenizers (plain byte-level files) rather than in <see cref="BpeModel"/>'s own loop.</summary>
+    internal bool UsesLibraryMerges => _definition.Model.UsesLibraryMerges;
 
     /// <summary>Whether <paramref name="id"/> is an added token marked special.</summary>
     public bool IsSpecialToken(int id) => _addedById.TryGetValue(id, out AddedToken? token) && token.Special;
 
-    private void EncodeSegment(ReadOnlySpan<char> segment, List<int> ids)
+    /// <summary>
+    /// Checks every token id the tokenizer files name against the model's embedding rows: the vocabulary, the
+    /// added tokens and the template's special tokens of tokenizer.json, tokenizer_config.json's
+    /// <c>added_tokens_decoder</c>, and generation_config.json's BOS/EOS/PAD ids.
+    /// </summary>
+    /// <param name="vocabSize">config.json's <c>vocab_size</c>.</param>
+    /// <param name="configPath">The config.json path, for the message.</param>
+    /// <exception cref="InvalidDataException">An id is at least <paramref name="vocabSize"/>; the message names the id and the file.</exception>
+    internal void EnsureIdsBelow(int vocabSize, string configPath)
     {
-        if (segment.IsEmpty) return;
-        string text = segment.ToString();
-        if (_normalization is { } form) text = text.Normalize(form);
-        if (_addPrefixSpace && !text.StartsWith(' ')) text = " " + text;
-        if (_unrepresentableBytes is not null) CheckRepresentable(text);
-
-        foreach (var (offset, length) in _splitter.Split(text))
+        void Check(int id, string file, string what)
         {
-            ReadOnlySpan<char> piece = text.AsSpan(offset, length);
-            if (_ignoreMerges && TryWholePiece(piece, out int id))
+            if (id >= vocabSize)
+                throw new InvalidDataException($"'{file}': {what} has token id {id}, which is not below vocab_size {vocabSize} of '{configPath}'.");
+        }
+        foreach (var (token, id) in _vocab) Check(id, _path, $"model.vocab entry \"{token}\"");
+        foreach (AddedToken token in _addedById.Values) Check(token.Id, _path, $"added token \"{token.Content}\"");
+        foreach (int id in _definition.TemplatePrefix.Concat(_definition.TemplateSuffix)) Check(id, _path, "post_processor");
+        foreach (var (id, content) in _settings.AddedTokensDecoder) Check(id, _settings.TokenizerConfigPath, $"added_tokens_decoder \"{content}\"");
+        if (_settings.GenerationBosId is { } bos) Check(bos, _settings.GenerationConfigPath, "bos_token_id");
+        foreach (int eos in _settings.GenerationEosIds) Check(eos, _settings.GenerationConfigPath, "eos_token_id");
+        if (_settings.GenerationPadId is { } pad) Check(pad, _settings.GenerationConfigPath, "pad_token_id");
+    }
+
+    // Hugging Face's pipeline: added tokens matched in the raw text, the rest normalized, normalized added tokens
+    // matched, the rest pre-tokenized, each piece run through the model.
+    private void EncodeInto(string text, List<int> ids)
+    {
+        text = CodePoints.Sanitize(text);
+        foreach (var (start, end, token) in SplitAdded(_rawMatcher, text))
+        {
+            if (token is not null) { ids.Add(token.Id); continue; }
+            string segment = text[start..end];
+            string normalized = _definition.Normalizer?.Normalize(segment) ?? segment;
+            foreach (var (nStart, nEnd, nToken) in SplitAdded(_normalizedMatcher, normalized))
             {
-                ids.Add(id);
-                continue;
+                if (nToken is not null) { ids.Add(nToken.Id); continue; }
+                var piece = new TextPiece(normalized[nStart..nEnd], AtStart: start == 0 && nStart == 0);
+                List<TextPiece> pieces = _definition.PreTokenizer?.Apply([piece]) ?? [piece];
+                foreach (TextPiece p in pieces)
+                {
+                    if (_definition.Model.Tokenize(p.Text, ids) is { } missing) throw Unrepresentable(missing);
+                }
             }
-            // The splitting is done; BpeTokenizer only merges (and maps to byte-level symbols).
-            ids.AddRange(_bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
         }
     }
 
-    // ignore_merges (Llama 3): a piece that is a vocabulary entry is that token, whatever the merges would make.
-    private bool TryWholePiece(ReadOnlySpan<char> piece, out int id)
-    {
-        int maxBytes = Encoding.UTF8.GetMaxByteCount(piece.Length);
-        byte[]? rentedBytes = null;
-        char[]? rentedChars = null;
-        try
-        {
-            Span<byte> bytes = maxBytes <= 256 ? stackalloc byte[256] : (rentedBytes = ArrayPool<byte>.Shared.Rent(maxBytes));
-            int count = Encoding.UTF8.GetBytes(piece, bytes);
-            Span<char> symbols = count <= 256 ? stackalloc char[256] : (rentedChars = ArrayPool<char>.Shared.Rent(count));
-            for (int i = 0; i < count; i++) symbols[i] = ByteLevelAlphabet.ToSymbol(bytes[i]);
-            return _vocabBySpan.TryGetValue(symbols[..count], out id);
-        }
-        finally
-        {
-            if (rentedBytes is not null) ArrayPool<byte>.Shared.Return(rentedBytes);
-            if (rentedChars is not null) ArrayPool<char>.Shared.Return(rentedChars);
-        }
-    }
+    private static List<(int Start, int End, AddedToken? Token)> SplitAdded(AddedTokenMatcher matcher, string text)
+        => matcher.IsEmpty ? (text.Length == 0 ? [] : [(0, text.Length, null)]) : matcher.Split(text);
 
-    // BPE without an unk_token silently drops bytes it has no symbol for (in HF and Microsoft.ML.Tokenizers alike);
-    // with a small trained vocabulary that would lose text without a trace, so say so instead.
-    private void CheckRepresentable(string text)
+    // BPE without byte fallback or an unk_token silently drops characters it has no token for (in Hugging Face
+    // too); with a small trained vocabulary that would lose text without a trace, so say so instead.
+    private ArgumentException Unrepresentable(string missing)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        foreach (byte b in bytes)
-        {
-            if (_unrepresentableBytes![b])
-                throw new ArgumentException(
-                    $"The text needs byte 0x{b:X2} (symbol '{ByteLevelAlphabet.ToSymbol(b)}'), which the vocabulary of '{_path}' lacks, and it has no unk_token.", "text");
-        }
-    }
-
-    private static BpeTokenizer CreateBpe(TokenizerDefinition definition, string path)
-    {
-        foreach (var (left, right) in definition.Merges)
-        {
-            // Microsoft.ML.Tokenizers takes merges only as "left right" strings.
-            if (left.Contains(' ') || right.Contains(' '))
-                throw new NotSupportedException($"'{path}' has the merge ('{left}', '{right}') with a space inside a token, which Microsoft.ML.Tokenizers cannot represent.");
-        }
-
-        var options = new BpeOptions(definition.Vocab)
-        {
-            Merges = definition.Merges.Select(m => m.Left + " " + m.Right),
-            SpecialTokens = definition.AddedTokens.GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.Last().Id),
-            ByteLevel = true,
-            UnknownToken = definition.UnknownToken,
-            ContinuingSubwordPrefix = definition.ContinuingSubwordPrefix,
-            EndOfWordSuffix = definition.EndOfWordSuffix,
-        };
-        try
-        {
-            return BpeTokenizer.Create(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // For example a merge whose parts or result are not in the vocabulary.
-            throw new InvalidDataException($"'{path}' is not a consistent BPE tokenizer: {ex.Message}", ex);
-        }
+        string what = _definition.ByteLevel
+            ? $"byte 0x{(ByteLevelAlphabet.TryGetByte(missing[0], out byte b) ? b : 0):X2} (symbol '{missing}')"
+            : $"the character '{missing}' (U+{char.ConvertToUtf32(missing, 0):X4})";
+        return new ArgumentException($"The text needs {what}, which the vocabulary of '{_path}' lacks, and it has neither byte fallback nor an unk_token.", "text");
     }
 }

@@ -26,7 +26,8 @@ public static class ModelDirectory
     /// <param name="directory">The model directory.</param>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A required file, or a shard named in the index, is missing; the message names it.</exception>
-    /// <exception cref="InvalidDataException">The shard index is corrupt.</exception>
+    /// <exception cref="InvalidDataException">The shard index is corrupt, or a weights file resolves (through a
+    /// symbolic link) outside the directory.</exception>
     public static void Validate(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -46,7 +47,11 @@ public static class ModelDirectory
     private static void ValidateWeights(string directory)
     {
         string single = Path.Combine(directory, Safetensors.SingleFileName);
-        if (File.Exists(single)) return;
+        if (File.Exists(single))
+        {
+            ModelPaths.ResolveInside(directory, Safetensors.SingleFileName, directory);
+            return;
+        }
 
         string indexPath = Path.Combine(directory, Safetensors.IndexFileName);
         if (!File.Exists(indexPath))
@@ -63,6 +68,7 @@ public static class ModelDirectory
         {
             string shardPath = Path.Combine(directory, shard);
             if (!File.Exists(shardPath)) throw new FileNotFoundException($"Shard '{shard}' named in '{indexPath}' is missing.", shardPath);
+            ModelPaths.ResolveInside(directory, shard, indexPath);
         }
     }
 }

@@ -39,52 +39,21 @@ public static partial class Safetensors
     /// <returns>All tensors by name; the caller owns them.</returns>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">Neither weights file exists, or a shard named in the index is missing.</exception>
-    /// <exception cref="InvalidDataException">A file is corrupt, or the index and shards disagree.</exception>
+    /// <exception cref="InvalidDataException">A file is corrupt, the index and shards disagree, or a weights file
+    /// resolves (through a symbolic link) outside the directory.</exception>
+    /// <exception cref="NotSupportedException">A tensor has a dtype TorchSharp cannot represent.</exception>
     public static Dictionary<string, Tensor> LoadDirectory(string directory, ScalarType? dtype = ScalarType.Float32, Device? device = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model directory not found: '{directory}'.");
+        // Every header, the index and the shard paths are checked before any tensor data is read.
+        IReadOnlyDictionary<string, CheckpointTensor> inventory = CheckpointInventory.Read(directory);
+        List<string> files = inventory.Values.Select(t => t.File).Distinct(StringComparer.Ordinal).ToList();
 
-        string single = Path.Combine(directory, SingleFileName);
-        if (File.Exists(single)) return LoadFile(single, dtype, device);
-
-        string indexPath = Path.Combine(directory, IndexFileName);
-        if (!File.Exists(indexPath))
-            throw new FileNotFoundException($"No safetensors weights in '{directory}': expected '{SingleFileName}' or '{IndexFileName}'.", single);
-
-        SafetensorsIndex index = SafetensorsIndex.Read(indexPath);
-        IReadOnlyList<string> shards = index.ShardFiles;
-        // Check every shard before reading any, so a missing one fails in milliseconds rather than after gigabytes.
-        foreach (string shard in shards)
-        {
-            string shardPath = Path.Combine(directory, shard);
-            if (!File.Exists(shardPath))
-                throw new FileNotFoundException($"Shard '{shard}' named in '{indexPath}' is missing.", shardPath);
-        }
-
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
+        var result = new Dictionary<string, Tensor>(inventory.Count, StringComparer.Ordinal);
         try
         {
-            foreach (string shard in shards)
-            {
-                string shardPath = Path.Combine(directory, shard);
-                foreach (var (name, tensor) in LoadFile(shardPath, dtype, device))
-                {
-                    if (!result.TryAdd(name, tensor))
-                    {
-                        tensor.Dispose();
-                        throw new InvalidDataException($"Tensor '{name}' is in both '{origin[name]}' and '{shard}' (index '{indexPath}').");
-                    }
-                    origin[name] = shard;
-                }
-            }
-            foreach (var (name, shard) in index.WeightMap)
-            {
-                if (!origin.TryGetValue(name, out string? found) || found != shard)
-                    throw new InvalidDataException(
-                        $"'{indexPath}' places tensor '{name}' in '{shard}', but that shard does not contain it.");
-            }
+            foreach (string file in files)
+                foreach (var (name, tensor) in LoadFile(file, dtype, device))
+                    result.Add(name, tensor);
             return result;
         }
         catch

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.Win32.SafeHandles;
 
 namespace TestTimeScaling.Torch;
@@ -33,6 +34,17 @@ internal sealed class SafetensorsHeader
     /// <summary>The file offset where the data area begins.</summary>
     public long DataStart { get; }
 
+    /// <summary>Opens <paramref name="path"/> and reads and validates its header, without reading any tensor data.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">Any structural problem; the message names the file and the tensor or field.</exception>
+    /// <exception cref="NotSupportedException">A valid safetensors dtype that TorchSharp cannot represent.</exception>
+    public static SafetensorsHeader ReadFile(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Safetensors file not found: '{path}'.", path);
+        using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Read(file, path);
+    }
+
     /// <summary>Reads and validates the header of an open file.</summary>
     /// <exception cref="InvalidDataException">Any structural problem; the message names <paramref name="path"/> and the tensor.</exception>
     /// <exception cref="NotSupportedException">A valid safetensors dtype that TorchSharp cannot represent.</exception>
@@ -62,6 +74,9 @@ internal sealed class SafetensorsHeader
     /// <summary>Parses header JSON and checks it against a data area of <paramref name="dataLength"/> bytes.</summary>
     internal static SafetensorsHeader Parse(byte[] json, long dataLength, long dataStart, string path)
     {
+        // JsonDocument checks UTF-8 only when a string is read (and then throws InvalidOperationException), so check it first.
+        if (!Utf8.IsValid(json))
+            throw new InvalidDataException($"'{path}' has an invalid safetensors header: it is not valid UTF-8.");
         JsonDocument document;
         try
         {
@@ -69,41 +84,58 @@ internal sealed class SafetensorsHeader
         }
         catch (JsonException ex)
         {
+            // Also raised for nesting deeper than 64 levels.
             throw new InvalidDataException($"'{path}' has an invalid safetensors header: not valid JSON ({ex.Message}).", ex);
         }
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"'{path}' has an invalid safetensors header: the JSON must be an object.");
-
-            var tensors = new List<SafetensorsTensorInfo>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            try
             {
-                // JsonDocument keeps duplicate keys; two entries for one name would make the file ambiguous.
-                if (!seen.Add(property.Name))
-                    throw new InvalidDataException($"'{path}' lists tensor '{property.Name}' twice in its header.");
-                if (property.Name == MetadataKey)
-                    ReadMetadata(property.Value, metadata, path);
-                else
-                    tensors.Add(ReadTensor(property.Name, property.Value, dataLength, path));
+                return Parse(document.RootElement, dataLength, dataStart, path);
             }
-
-            tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            CheckCoverage(tensors, dataLength, path);
-            return new SafetensorsHeader(tensors, metadata, dataStart);
+            catch (InvalidOperationException ex)
+            {
+                // An escaped lone surrogate ("\ud800") in a name or string cannot become a .NET string.
+                throw new InvalidDataException($"'{path}' has an invalid safetensors header: {ex.Message}", ex);
+            }
         }
+    }
+
+    private static SafetensorsHeader Parse(JsonElement root, long dataLength, long dataStart, string path)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"'{path}' has an invalid safetensors header: the JSON must be an object.");
+
+        var tensors = new List<SafetensorsTensorInfo>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in root.EnumerateObject())
+        {
+            // JsonDocument keeps duplicate keys; two entries for one name would make the file ambiguous.
+            if (!seen.Add(property.Name))
+                throw new InvalidDataException($"'{path}' lists tensor '{property.Name}' twice in its header.");
+            if (property.Name.Length == 0)
+                throw new InvalidDataException($"'{path}' has a tensor with an empty name in its header.");
+            if (property.Name == MetadataKey)
+                ReadMetadata(property.Value, metadata, path);
+            else
+                tensors.Add(ReadTensor(property.Name, property.Value, dataLength, path));
+        }
+
+        tensors.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        CheckCoverage(tensors, dataLength, path);
+        return new SafetensorsHeader(tensors, metadata, dataStart);
     }
 
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string path)
     {
-        if (value.ValueKind == JsonValueKind.Null) return;
         if (value.ValueKind != JsonValueKind.Object)
-            throw new InvalidDataException($"'{path}': \"{MetadataKey}\" must be an object of strings.");
+            throw new InvalidDataException($"'{path}': \"{MetadataKey}\" must be an object of strings, not {Describe(value)}.");
         foreach (JsonProperty entry in value.EnumerateObject())
         {
+            if (metadata.ContainsKey(entry.Name))
+                throw new InvalidDataException($"'{path}': \"{MetadataKey}\" lists \"{entry.Name}\" twice.");
             if (entry.Value.ValueKind != JsonValueKind.String)
                 throw new InvalidDataException($"'{path}': \"{MetadataKey}\" entry \"{entry.Name}\" must be a string.");
             metadata[entry.Name] = entry.Value.GetString()!;
@@ -114,7 +146,13 @@ internal sealed class SafetensorsHeader
     {
         InvalidDataException Bad(string what) => new($"'{path}': tensor '{name}' {what}.");
 
-        if (value.ValueKind != JsonValueKind.Object) throw Bad("must be described by a JSON object");
+        if (value.ValueKind != JsonValueKind.Object) throw Bad($"must be described by a JSON object, not {Describe(value)}");
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty field in value.EnumerateObject())
+        {
+            // JsonDocument keeps duplicates and TryGetProperty would silently pick one of them.
+            if (!fields.Add(field.Name)) throw Bad($"lists \"{field.Name}\" twice");
+        }
         if (!value.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
             throw Bad("has no string \"dtype\"");
         string code = dtypeElement.GetString()!;
@@ -138,7 +176,8 @@ internal sealed class SafetensorsHeader
 
         if (!value.TryGetProperty("data_offsets", out JsonElement offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
             throw Bad("has no \"data_offsets\" pair");
-        if (!offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
+            || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw Bad($"has invalid data_offsets {offsets.GetRawText()} (need 0 <= begin <= end)");
         if (end > dataLength)
             throw Bad($"has data_offsets [{begin}, {end}) past the end of the {dataLength}-byte data area: the file is truncated or the header is wrong");
@@ -158,6 +197,16 @@ internal sealed class SafetensorsHeader
 
         return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
     }
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null => "null",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "an object",
+    };
 
     // Like the reference implementation, require the tensors to tile the data area exactly: no overlaps
     // (two tensors sharing bytes), no holes and no trailing bytes (signs of a damaged or hand-edited file).

@@ -54,7 +54,8 @@ internal static class SafetensorsReader
         return result.MoveToOuterDisposeScope();
     }
 
-    private static void FillFromFile(Tensor tensor, SafeFileHandle file, long offset, long byteLength, string path, string name)
+    /// <summary>Reads <paramref name="byteLength"/> bytes at <paramref name="offset"/> straight into the memory of a contiguous CPU tensor.</summary>
+    internal static void FillFromFile(Tensor tensor, SafeFileHandle file, long offset, long byteLength, string path, string name)
     {
         if (byteLength == 0) return;
         if (byteLength <= int.MaxValue)

@@ -41,9 +41,9 @@ internal static class TokenizerJsonWriter
         {
             try
             {
-                _ = new Regex(splitRegex);
+                _ = OnigurumaPattern.Compile(splitRegex);
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is FormatException or NotSupportedException)
             {
                 throw new ArgumentException($"The split pattern is not a valid regular expression: {ex.Message}", nameof(splitRegex), ex);
             }

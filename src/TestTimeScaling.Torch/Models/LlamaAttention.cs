@@ -1,24 +1,35 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch;
 
-/// <summary>Multi-head attention with grouped-query key/value heads, rotary positions and an optional KV cache.</summary>
+/// <summary>
+/// Multi-head attention with grouped-query key/value heads, rotary positions, an optional KV cache, the
+/// biases each family has (Llama/Qwen3 <c>attention_bias</c>: q, k, v and o; Qwen2: q, k, v), Qwen3's per-head
+/// q/k RMSNorm, and a sliding window on the layers the config makes sliding.
+/// </summary>
 internal sealed class LlamaAttention : nn.Module
 {
     // Field names are the Hugging Face parameter names (self_attn.q_proj.weight, ...).
-    private readonly Linear q_proj, k_proj, v_proj, o_proj;
+    private readonly Projection q_proj, k_proj, v_proj, o_proj;
+    private readonly RmsNorm? q_norm, k_norm;
     private readonly int _heads, _kvHeads, _headDim;
+    private readonly bool _sliding;
 
-    public LlamaAttention(ModelConfig config) : base(nameof(LlamaAttention))
+    public LlamaAttention(ModelConfig config, int layer) : base(nameof(LlamaAttention))
     {
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
-        q_proj = nn.Linear(config.HiddenSize, _heads * _headDim, hasBias: config.AttentionBias);
-        k_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.AttentionBias);
-        v_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.AttentionBias);
-        o_proj = nn.Linear(_heads * _headDim, config.HiddenSize, hasBias: false);
+        _sliding = config.IsSlidingLayer(layer);
+        q_proj = new Projection(config.HiddenSize, _heads * _headDim, config.HasQkvBias);
+        k_proj = new Projection(config.HiddenSize, _kvHeads * _headDim, config.HasQkvBias);
+        v_proj = new Projection(config.HiddenSize, _kvHeads * _headDim, config.HasQkvBias);
+        o_proj = new Projection(_heads * _headDim, config.HiddenSize, config.HasOutputBias);
+        if (config.HasQkNorm)
+        {
+            q_norm = new RmsNorm(_headDim, config.RmsNormEps);
+            k_norm = new RmsNorm(_headDim, config.RmsNormEps);
+        }
         RegisterComponents();
     }
 
@@ -27,11 +38,14 @@ internal sealed class LlamaAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
-        var q = q_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
-        var k = k_proj.forward(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2);
+        var q = q_proj.forward(x).view(batch, length, _heads, _headDim);
+        var k = k_proj.forward(x).view(batch, length, _kvHeads, _headDim);
         var v = v_proj.forward(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2);
-        q = RotaryEmbedding.Apply(q, cos, sin);
-        k = RotaryEmbedding.Apply(k, cos, sin);
+        // Qwen3 normalises each head of q and k (over head_dim) before the rotation.
+        if (q_norm is not null) q = q_norm.forward(q);
+        if (k_norm is not null) k = k_norm.forward(k);
+        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);
+        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);
 
         if (cache is not null)
         {
@@ -45,7 +59,8 @@ internal sealed class LlamaAttention : nn.Module
         int rep = _heads / _kvHeads;
         long keys = k.shape[2];
         var qGrouped = q.reshape(batch, _kvHeads, rep * length, _headDim);
-        var mask = step.Mask.unsqueeze(2).expand(batch, 1, rep, length, keys).reshape(batch, 1, rep * length, keys);
+        var layerMask = _sliding ? step.SlidingMask! : step.Mask;
+        var mask = layerMask.unsqueeze(2).expand(batch, 1, rep, length, keys).reshape(batch, 1, rep * length, keys);
         var attended = nn.functional.scaled_dot_product_attention(qGrouped, k, v, attn_mask: mask);
         var merged = attended.reshape(batch, _heads, length, _headDim).transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();

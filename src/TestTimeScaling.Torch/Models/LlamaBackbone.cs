@@ -6,15 +6,15 @@ namespace TestTimeScaling.Torch;
 /// <summary>The transformer trunk (Hugging Face's <c>model.*</c>): embeddings, decoder layers, final norm.</summary>
 internal sealed class LlamaBackbone : nn.Module
 {
-    private readonly Embedding embed_tokens;
+    private readonly TokenEmbedding embed_tokens;
     private readonly ModuleList<LlamaDecoderLayer> layers;
     private readonly RmsNorm norm;
     private readonly RotaryEmbedding _rotary;
 
     public LlamaBackbone(ModelConfig config, Device device) : base(nameof(LlamaBackbone))
     {
-        embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
-        layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new LlamaDecoderLayer(config)).ToArray());
+        embed_tokens = new TokenEmbedding(config.VocabSize, config.HiddenSize);
+        layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i)).ToArray());
         norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         _rotary = new RotaryEmbedding(config, device);
         RegisterComponents();
@@ -23,20 +23,11 @@ internal sealed class LlamaBackbone : nn.Module
     /// <summary>Elements of the token embedding matrix.</summary>
     public long EmbeddingParameterCount
     {
-        get
-        {
-            // Each read of Embedding.weight makes a new handle: dispose it.
-            using var weight = embed_tokens.weight!;
-            return weight.numel();
-        }
+        get => embed_tokens.Weight.numel();
     }
 
     /// <summary>Logits through the transposed embedding matrix, for models with tied embeddings.</summary>
-    public Tensor TiedLogits(Tensor hidden)
-    {
-        using var weight = embed_tokens.weight!;
-        return nn.functional.linear(hidden, weight);
-    }
+    public Tensor TiedLogits(Tensor hidden) => nn.functional.linear(hidden, embed_tokens.Weight);
 
     /// <summary>Final hidden states [B, T, hidden] for token ids [B, T].</summary>
     /// <param name="inputIds">Token ids [B, T].</param>
@@ -47,7 +38,7 @@ internal sealed class LlamaBackbone : nn.Module
     {
         using var scope = NewDisposeScope();
         var h = embed_tokens.forward(inputIds);
-        var (cos, sin) = _rotary.Compute(step.Positions, h.dtype);
+        var (cos, sin) = _rotary.Compute(step.Positions, step.KeyLength, h.dtype);
         for (int i = 0; i < layers.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();

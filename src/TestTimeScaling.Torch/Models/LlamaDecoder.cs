@@ -5,15 +5,15 @@ using static TorchSharp.torch;
 namespace TestTimeScaling.Torch;
 
 /// <summary>
-/// A Llama-family decoder (Llama 2/3, Qwen2, Mistral, SmolLM) with either a language-model head
+/// A Llama-family decoder (Llama 2/3, Qwen2, Qwen3, Mistral, SmolLM) with either a language-model head
 /// (<c>*ForCausalLM</c>: next-token logits) or a token-classification head (<c>*ForTokenClassification</c>:
 /// per-position scores, used for process reward models). Parameter names match Hugging Face checkpoints.
 /// </summary>
 public sealed class LlamaDecoder : nn.Module
 {
     private readonly LlamaBackbone model;
-    private readonly Linear? lm_head;
-    private readonly Linear? score;
+    private readonly Projection? lm_head;
+    private readonly Projection? score;
 
     private LlamaDecoder(ModelConfig config, Device device) : base(nameof(LlamaDecoder))
     {
@@ -21,9 +21,9 @@ public sealed class LlamaDecoder : nn.Module
         Config = config;
         model = new LlamaBackbone(config, device);
         if (config.IsTokenClassifier)
-            score = nn.Linear(config.HiddenSize, config.NumLabels, hasBias: true);
+            score = new Projection(config.HiddenSize, config.NumLabels, hasBias: true);
         else if (!config.TieWordEmbeddings)
-            lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+            lm_head = new Projection(config.HiddenSize, config.VocabSize, hasBias: false);
         RegisterComponents();
     }
 
@@ -58,7 +58,10 @@ public sealed class LlamaDecoder : nn.Module
         return decoder.MoveTo(target, dtype);
     }
 
-    /// <summary>A model with uninitialized weights, to be filled by a loader.</summary>
+    /// <summary>The window of the sliding layers, or null when no layer slides (then no sliding mask is built).</summary>
+    private int? SlidingWindow => Config.HasSlidingLayers ? Config.EffectiveSlidingWindow : null;
+
+    /// <summary>A model with uninitialized weights (no random initialisation is spent), to be filled by a loader.</summary>
     internal static LlamaDecoder CreateEmpty(ModelConfig config) => new(config, CPU);
 
     /// <summary>Moves parameters (and the rotary tables) to a device and element type.</summary>
@@ -88,7 +91,7 @@ public sealed class LlamaDecoder : nn.Module
     public Tensor Forward(Tensor inputIds, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
-        using var step = AttentionStep.Causal(inputIds.shape[0], inputIds.shape[1], inputIds.device);
+        using var step = AttentionStep.Causal(inputIds.shape[0], inputIds.shape[1], inputIds.device, SlidingWindow);
         var hidden = model.Forward(inputIds, step, cache: null, cancellationToken);
         return Head(hidden).MoveToOuterDisposeScope();
     }
@@ -101,7 +104,7 @@ public sealed class LlamaDecoder : nn.Module
     public (Tensor Hidden, Tensor Output) ForwardWithHidden(Tensor inputIds)
     {
         using var scope = NewDisposeScope();
-        using var step = AttentionStep.Causal(inputIds.shape[0], inputIds.shape[1], inputIds.device);
+        using var step = AttentionStep.Causal(inputIds.shape[0], inputIds.shape[1], inputIds.device, SlidingWindow);
         var hidden = model.Forward(inputIds, step, cache: null);
         return (hidden.MoveToOuterDisposeScope(), Head(hidden).MoveToOuterDisposeScope());
     }
@@ -122,7 +125,7 @@ public sealed class LlamaDecoder : nn.Module
         if (valid.Count != cache.RowCount || valid.Any(v => v < 1 || v > inputIds.shape[1]))
             throw new ArgumentException($"valid must hold one count in [1, {inputIds.shape[1]}] per row.", nameof(valid));
         using var scope = NewDisposeScope();
-        using var step = AttentionStep.Cached(cache, inputIds.shape[1], valid);
+        using var step = AttentionStep.Cached(cache, inputIds.shape[1], valid, SlidingWindow);
         var hidden = model.Forward(inputIds, step, cache);
         cache.Advance(valid);
         using var last = tensor(valid.Select(v => v - 1).ToArray(), dtype: ScalarType.Int64, device: hidden.device);
@@ -137,7 +140,7 @@ public sealed class LlamaDecoder : nn.Module
     public Tensor ForwardAll(Tensor inputIds, KvCache cache, IReadOnlyList<long> valid)
     {
         using var scope = NewDisposeScope();
-        using var step = AttentionStep.Cached(cache, inputIds.shape[1], valid);
+        using var step = AttentionStep.Cached(cache, inputIds.shape[1], valid, SlidingWindow);
         var hidden = model.Forward(inputIds, step, cache);
         cache.Advance(valid);
         return Head(hidden).MoveToOuterDisposeScope();

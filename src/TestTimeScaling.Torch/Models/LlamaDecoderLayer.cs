@@ -9,10 +9,10 @@ internal sealed class LlamaDecoderLayer : nn.Module
     private readonly LlamaAttention self_attn;
     private readonly LlamaMlp mlp;
 
-    public LlamaDecoderLayer(ModelConfig config) : base(nameof(LlamaDecoderLayer))
+    public LlamaDecoderLayer(ModelConfig config, int layer) : base(nameof(LlamaDecoderLayer))
     {
         input_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
-        self_attn = new LlamaAttention(config);
+        self_attn = new LlamaAttention(config, layer);
         post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         mlp = new LlamaMlp(config);
         RegisterComponents();

@@ -1,25 +1,27 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch;
 
-/// <summary>SwiGLU feed-forward: down(silu(gate(x)) * up(x)).</summary>
+/// <summary>Gated feed-forward: down(act(gate(x)) * up(x)), with <c>hidden_act</c> and Llama's <c>mlp_bias</c>.</summary>
 internal sealed class LlamaMlp : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear gate_proj, up_proj, down_proj;
+    private readonly Projection gate_proj, up_proj, down_proj;
+    private readonly string _activation;
 
     public LlamaMlp(ModelConfig config) : base(nameof(LlamaMlp))
     {
-        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false);
-        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false);
-        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: false);
+        bool bias = config.HasMlpBias;
+        gate_proj = new Projection(config.HiddenSize, config.IntermediateSize, bias);
+        up_proj = new Projection(config.HiddenSize, config.IntermediateSize, bias);
+        down_proj = new Projection(config.IntermediateSize, config.HiddenSize, bias);
+        _activation = config.HiddenAct;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var hidden = nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x);
+        var hidden = Activations.Apply(_activation, gate_proj.forward(x)) * up_proj.forward(x);
         return down_proj.forward(hidden).MoveToOuterDisposeScope();
     }
 }

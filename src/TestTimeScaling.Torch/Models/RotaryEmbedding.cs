@@ -3,28 +3,41 @@ using static TorchSharp.torch;
 namespace TestTimeScaling.Torch;
 
 /// <summary>
-/// Rotary position embeddings in Hugging Face's "rotate half" layout (the two halves of each head are
-/// the real and imaginary parts), with optional Llama 3 frequency scaling.
+/// Rotary position embeddings in Hugging Face's "rotate half" layout (the two halves of the rotated part of
+/// each head are the real and imaginary parts), with the frequency schedules of transformers'
+/// <c>modeling_rope_utils</c>: default, linear, dynamic (NTK), yarn and llama3. With a
+/// <c>partial_rotary_factor</c> below 1 only the first <see cref="ModelConfig.RotaryDim"/> dimensions of each
+/// head rotate; the rest pass through.
 /// </summary>
 internal sealed class RotaryEmbedding : IDisposable
 {
-    private readonly Tensor _invFreq; // [head_dim / 2], float32
+    private readonly ModelConfig _config;
+    private readonly Tensor _invFreq; // [rotary_dim / 2], float32
+    private readonly double _attentionFactor;
 
     public RotaryEmbedding(ModelConfig config, Device device)
     {
-        int dim = config.HeadDim;
-        // Same float32 arithmetic as transformers: 1 / theta^(arange(0, dim, 2) / dim).
-        using var exponent = arange(0, dim, 2, dtype: ScalarType.Int64).to(ScalarType.Float32) / dim;
-        using var basePow = pow(tensor((float)config.RopeTheta), exponent);
-        var invFreq = 1.0f / basePow;
-        if (config.RopeScaling is { RopeType: "llama3" } scaling)
+        _config = config;
+        using var scope = NewDisposeScope();
+        var rope = config.RopeScaling;
+        Tensor invFreq;
+        (invFreq, _attentionFactor) = rope?.RopeType switch
         {
-            var scaled = Llama3Scale(invFreq, scaling);
-            invFreq.Dispose();
-            invFreq = scaled;
-        }
-        _invFreq = invFreq.to(device);
-        if (!ReferenceEquals(_invFreq, invFreq)) invFreq.Dispose();
+            "linear" => (BaseFrequencies(config.RopeTheta, config.RotaryDim) / rope.Factor, 1.0),
+            "llama3" => (Llama3Scale(BaseFrequencies(config.RopeTheta, config.RotaryDim), rope), 1.0),
+            "yarn" => Yarn(config, rope),
+            // dynamic: at or below max_position_embeddings the frequencies are the default ones.
+            _ => (BaseFrequencies(config.RopeTheta, config.RotaryDim), 1.0),
+        };
+        _invFreq = invFreq.to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>1 / theta^(arange(0, dim, 2) / dim) in float32, as transformers computes it.</summary>
+    private static Tensor BaseFrequencies(double theta, int dim)
+    {
+        using var scope = NewDisposeScope();
+        var exponent = arange(0, dim, 2, dtype: ScalarType.Int64).to(ScalarType.Float32) / dim;
+        return (1.0f / pow(tensor((float)theta), exponent)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Llama 3 scaling: long wavelengths are divided by the factor, short ones kept, the band between interpolated.</summary>
@@ -42,24 +55,89 @@ internal sealed class RotaryEmbedding : IDisposable
         return where(medium, smoothed, llama).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Cos and sin tables for the given positions [batch, seq], shaped [batch, 1, seq, head_dim].</summary>
-    public (Tensor Cos, Tensor Sin) Compute(Tensor positions, ScalarType dtype)
+    /// <summary>YaRN: interpolated (divided by the factor) below the correction range, extrapolated above it, a linear ramp between; cos and sin scaled by the attention factor.</summary>
+    private static (Tensor, double) Yarn(ModelConfig config, RopeScaling s)
     {
         using var scope = NewDisposeScope();
-        var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * _invFreq; // [B, T, D/2]
-        var emb = cat([freqs, freqs], -1).unsqueeze(1);                        // [B, 1, T, D]
-        return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
+        int dim = config.RotaryDim;
+        double theta = config.RopeTheta, factor = s.Factor;
+        // Python's `x or default`: an absent or zero value takes the default.
+        double original = s.OriginalMaxPositionEmbeddings != 0 ? s.OriginalMaxPositionEmbeddings : config.MaxPositionEmbeddings;
+        double betaFast = s.BetaFast is { } bf && bf != 0 ? bf : 32;
+        double betaSlow = s.BetaSlow is { } bs && bs != 0 ? bs : 1;
+        double attention = YarnAttentionFactor(s);
+
+        double CorrectionDim(double rotations) => dim * Math.Log(original / (rotations * 2 * Math.PI)) / (2 * Math.Log(theta));
+        double low = CorrectionDim(betaFast), high = CorrectionDim(betaSlow);
+        if (s.Truncate) { low = Math.Floor(low); high = Math.Ceiling(high); }
+        low = Math.Max(low, 0);
+        high = Math.Min(high, dim - 1);
+        if (low == high) high += 0.001; // transformers' guard against a zero-width ramp
+
+        var posFreqs = pow(tensor((float)theta), arange(0, dim, 2, dtype: ScalarType.Int64).to(ScalarType.Float32) / dim);
+        var extrapolation = 1.0f / posFreqs;
+        var interpolation = 1.0f / (posFreqs * (float)factor);
+        var ramp = ((arange(dim / 2, dtype: ScalarType.Float32) - low) / (high - low)).clamp(0, 1);
+        var extrapolationWeight = 1 - ramp;
+        var invFreq = interpolation * (1 - extrapolationWeight) + extrapolation * extrapolationWeight;
+        return (invFreq.MoveToOuterDisposeScope(), attention);
     }
 
-    /// <summary>Applies the rotation to x [batch, heads, seq, head_dim].</summary>
+    /// <summary>YaRN's cos/sin scale: attention_factor, else mscale(factor, mscale) / mscale(factor, mscale_all_dim) when both are set (and nonzero), else mscale(factor, 1).</summary>
+    internal static double YarnAttentionFactor(RopeScaling s) => s.AttentionFactor
+        ?? (s.Mscale is { } m && m != 0 && s.MscaleAllDim is { } all && all != 0
+            ? YarnMscale(s.Factor, m) / YarnMscale(s.Factor, all)
+            : YarnMscale(s.Factor, 1));
+
+    private static double YarnMscale(double scale, double mscale) => scale <= 1 ? 1.0 : 0.1 * mscale * Math.Log(scale) + 1.0;
+
+    /// <summary>
+    /// Dynamic NTK scaling: beyond max_position_embeddings the base grows to
+    /// theta * ((factor * L / max) - (factor - 1))^(dim / (dim - 2)) for a sequence of length L.
+    /// </summary>
+    private Tensor DynamicFrequencies(long sequenceLength)
+    {
+        int dim = _config.RotaryDim;
+        double max = _config.MaxPositionEmbeddings, factor = _config.RopeScaling!.Factor;
+        double theta = _config.RopeTheta * Math.Pow(factor * sequenceLength / max - (factor - 1), dim / (double)(dim - 2));
+        using var freqs = BaseFrequencies(theta, dim);
+        return freqs.to(_invFreq.device);
+    }
+
+    /// <summary>
+    /// Cos and sin tables [batch, 1, seq, rotary_dim] for the given positions [batch, seq]. <paramref name="sequenceLength"/>
+    /// is 1 + the largest real position of the call; only dynamic scaling reads it.
+    /// </summary>
+    public (Tensor Cos, Tensor Sin) Compute(Tensor positions, long sequenceLength, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var invFreq = _config.RopeScaling?.RopeType == "dynamic" && sequenceLength > _config.MaxPositionEmbeddings
+            ? DynamicFrequencies(sequenceLength)
+            : _invFreq;
+        var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * invFreq; // [B, T, R/2]
+        var emb = cat([freqs, freqs], -1).unsqueeze(1);                        // [B, 1, T, R]
+        var cos = emb.cos();
+        var sin = emb.sin();
+        if (_attentionFactor != 1.0)
+        {
+            cos = cos * _attentionFactor;
+            sin = sin * _attentionFactor;
+        }
+        return (cos.to(dtype).MoveToOuterDisposeScope(), sin.to(dtype).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Applies the rotation to the first rotary_dim dimensions of x [batch, heads, seq, head_dim].</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        long half = x.shape[^1] / 2;
-        var x1 = x[.., .., .., ..(int)half];
-        var x2 = x[.., .., .., (int)half..];
-        var rotated = cat([-x2, x1], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        long rotary = cos.shape[^1], width = x.shape[^1];
+        var rotated = rotary == width ? x : x[.., .., .., ..(int)rotary];
+        long half = rotary / 2;
+        var x1 = rotated[.., .., .., ..(int)half];
+        var x2 = rotated[.., .., .., (int)half..];
+        var result = rotated * cos + cat([-x2, x1], -1) * sin;
+        if (rotary != width) result = cat([result, x[.., .., .., (int)rotary..]], -1);
+        return result.MoveToOuterDisposeScope();
     }
 
     public void Dispose() => _invFreq.Dispose();

@@ -2,7 +2,8 @@ namespace TestTimeScaling;
 
 /// <summary>
 /// Takes the answer from the last non-empty line of a solution, after an optional marker such as <c>A:</c>.
-/// The library's default extractor: it matches the embedded arithmetic task's <c>A: 63</c> final line.
+/// With its default marker it reads the embedded arithmetic task's <c>A: 63</c> final line; the builder has no
+/// default extractor, so pass one explicitly (<c>Scale.With(sampler).Extractor(...)</c>).
 /// </summary>
 /// <remarks>
 /// With a marker, a solution whose last line lacks it has no answer yet: step-level search relies on
@@ -11,7 +12,7 @@ namespace TestTimeScaling;
 /// </remarks>
 public sealed class LastLineAnswerExtractor : IAnswerExtractor
 {
-    /// <summary>The default: marker <c>A:</c>, default normalization.</summary>
+    /// <summary>Marker <c>A:</c> (the embedded arithmetic task's answer line), default normalization.</summary>
     public static LastLineAnswerExtractor Default { get; } = new();
 
     /// <summary>Creates the extractor.</summary>

@@ -71,8 +71,8 @@ public sealed class ServerEndToEndTests(EmbeddedServerFixture fixture)
         // One prefix, n rows, one seed: the same request the engine gets in process, so the very same samples.
         // The server refuses max_tokens beyond the context (256) where the engine would clamp: ask for what fits.
         var sampling = new SamplingOptions { Seed = 3, MaxNewTokens = 100 };
-        var remote = await Scale.With(fixture.Sampler()).Sampling(sampling).SelfConsistency(8).SolveAsync(Prompt);
-        var local = await Scale.With(fixture.Policy.CreateSampler()).Sampling(sampling).SelfConsistency(8).SolveAsync(Prompt);
+        var remote = await Scale.With(fixture.Sampler()).Extractor(LastLineAnswerExtractor.Default).Sampling(sampling).SelfConsistency(8).SolveAsync(Prompt);
+        var local = await Scale.With(fixture.Policy.CreateSampler()).Extractor(LastLineAnswerExtractor.Default).Sampling(sampling).SelfConsistency(8).SolveAsync(Prompt);
 
         Assert.NotNull(local.Answer);
         Assert.Equal(local.Answer, remote.Answer);
@@ -85,8 +85,8 @@ public sealed class ServerEndToEndTests(EmbeddedServerFixture fixture)
     {
         var prm = fixture.Prm.CreateProcessVerifier();
         var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = 100 };
-        var remote = await Scale.With(fixture.Sampler()).Verifier(prm).Sampling(greedy).BeamSearch(beamWidth: 2, expansions: 2).SolveAsync(Prompt);
-        var local = await Scale.With(fixture.Policy.CreateSampler()).Verifier(prm).Sampling(greedy).BeamSearch(beamWidth: 2, expansions: 2).SolveAsync(Prompt);
+        var remote = await Scale.With(fixture.Sampler()).Extractor(LastLineAnswerExtractor.Default).Verifier(prm).Sampling(greedy).BeamSearch(beamWidth: 2, expansions: 2).SolveAsync(Prompt);
+        var local = await Scale.With(fixture.Policy.CreateSampler()).Extractor(LastLineAnswerExtractor.Default).Verifier(prm).Sampling(greedy).BeamSearch(beamWidth: 2, expansions: 2).SolveAsync(Prompt);
 
         Assert.Equal(SearchOutcome.Completed, remote.Outcome);
         Assert.NotNull(local.Answer);
@@ -119,15 +119,17 @@ public sealed class ServerEndToEndTests(EmbeddedServerFixture fixture)
     [InlineData("self-consistency")]
     [InlineData("best-of-n")]
     [InlineData("first-finish")]
+    [InlineData("beam-search")]
     public async Task Budgets_hold_over_http_against_a_counting_upstream(string strategy)
     {
         // This server generates whole samples before streaming them, so early stop would save nothing: say so.
         var sampler = fixture.Sampler("counted", o => o with { SupportsLogprobs = false, MaxRowsPerRequest = 3, StreamForStopAfterFinished = false });
-        var builder = Scale.With(sampler).Verifier(new FakePrm()).Seed(9).Sampling(new SamplingOptions { Seed = 9, MaxNewTokens = 40 }).Budget(new Budget(MaxGeneratedTokens: 150));
+        var builder = Scale.With(sampler).Extractor(LastLineAnswerExtractor.Default).Verifier(new FakePrm()).Seed(9).Sampling(new SamplingOptions { Seed = 9, MaxNewTokens = 40 }).Budget(new Budget(MaxGeneratedTokens: 150));
         var pipeline = strategy switch
         {
             "self-consistency" => builder.SelfConsistency(16),
             "best-of-n" => builder.BestOfN(16),
+            "beam-search" => builder.BeamSearch(beamWidth: 2, expansions: 2, maxDepth: 30),
             _ => builder.FirstFinish(16),
         };
         long before = fixture.Counted.GeneratedTokens;

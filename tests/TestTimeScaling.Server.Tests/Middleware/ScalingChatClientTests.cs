@@ -124,7 +124,7 @@ public sealed class ScalingChatClientTests(EmbeddedServerFixture fixture)
             .UseSelfConsistency(8, o => o.AnswerExtractor = LastLineAnswerExtractor.Default).Build();
         var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, Prompt)], new ChatOptions { Seed = 17, Temperature = 0.8f, MaxOutputTokens = 80 });
 
-        var direct = await Scale.With(fixture.Sampler).Sampling(new SamplingOptions { Seed = 17, Temperature = 0.8f, MaxNewTokens = 80 }).SelfConsistency(8).SolveAsync(Prompt);
+        var direct = await Scale.With(fixture.Sampler).Extractor(LastLineAnswerExtractor.Default).Sampling(new SamplingOptions { Seed = 17, Temperature = 0.8f, MaxNewTokens = 80 }).SelfConsistency(8).SolveAsync(Prompt);
         Assert.Equal(direct.Answer, response.AdditionalProperties![ScalingProperties.Answer]);
         Assert.Equal(direct.Chosen!.Text, response.Text);
         Assert.Equal(direct.Usage.GeneratedTokens, response.Usage!.OutputTokenCount);

@@ -67,7 +67,7 @@ public sealed class ChatRouteTests(EmbeddedServerFixture fixture)
         var result = await chat.CompleteChatAsync([new UserChatMessage(Prompt)], new ChatCompletionOptions { Seed = 13 });
         var extra = JsonDocument.Parse(result.GetRawResponse().Content.ToString()).RootElement.GetProperty("test_time_scaling");
 
-        var direct = await Scale.With(fixture.Sampler).Sampling(new SamplingOptions { Seed = 13, MaxNewTokens = 239 }).SelfConsistency(8).SolveAsync(Prompt);
+        var direct = await Scale.With(fixture.Sampler).Extractor(LastLineAnswerExtractor.Default).Sampling(new SamplingOptions { Seed = 13, MaxNewTokens = 239 }).SelfConsistency(8).SolveAsync(Prompt);
         Assert.Equal(direct.Answer, extra.GetProperty("answer").GetString());
         Assert.Equal(direct.Chosen!.Text, result.Value.Content[0].Text);
         Assert.Equal("completed", extra.GetProperty("outcome").GetString());
@@ -103,7 +103,7 @@ public sealed class ChatRouteTests(EmbeddedServerFixture fixture)
             .AsBuilder().UseSelfConsistency(4, o => o.AnswerExtractor = LastLineAnswerExtractor.Default).Build();
         var response = await scaled.GetResponseAsync([new AIChatMessage(ChatRole.User, Prompt)], new ChatOptions { Temperature = 0, MaxOutputTokens = 80 });
 
-        var direct = await Scale.With(fixture.Sampler).Sampling(new SamplingOptions { Temperature = 0, MaxNewTokens = 80 }).SelfConsistency(4).SolveAsync(Prompt);
+        var direct = await Scale.With(fixture.Sampler).Extractor(LastLineAnswerExtractor.Default).Sampling(new SamplingOptions { Temperature = 0, MaxNewTokens = 80 }).SelfConsistency(4).SolveAsync(Prompt);
         Assert.Equal(direct.Answer, response.AdditionalProperties![ScalingProperties.Answer]);
         Assert.Equal(direct.Chosen!.Text, response.Text);
         var search = Assert.IsType<SearchResult>(response.RawRepresentation);

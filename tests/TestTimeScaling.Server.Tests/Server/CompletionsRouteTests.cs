@@ -70,7 +70,7 @@ public sealed class CompletionsRouteTests(EmbeddedServerFixture fixture)
         Assert.Equal(HttpStatusCode.OK, status);
 
         // The server's default max_tokens: min(256, context 256 - 17 prompt tokens) = 239.
-        var direct = await Scale.With(fixture.Sampler).Sampling(new SamplingOptions { Seed = 7, Temperature = 0.8, MaxNewTokens = 239 })
+        var direct = await Scale.With(fixture.Sampler).Extractor(LastLineAnswerExtractor.Default).Sampling(new SamplingOptions { Seed = 7, Temperature = 0.8, MaxNewTokens = 239 })
             .SelfConsistency(8).SolveAsync(Prompt);
         var tts = body.GetProperty("test_time_scaling");
         Assert.Equal(direct.Answer, tts.GetProperty("answer").GetString());
@@ -109,7 +109,7 @@ public sealed class CompletionsRouteTests(EmbeddedServerFixture fixture)
             ["test_time_scaling"] = new JsonObject { ["strategy"] = "beam-search", ["n"] = 2, ["expansions"] = 2 },
         });
         Assert.Equal(HttpStatusCode.OK, status);
-        var direct = await Scale.With(fixture.Sampler).Verifier(fixture.Verifier).Sampling(new SamplingOptions { Seed = 3, Temperature = 0.8, MaxNewTokens = 239 })
+        var direct = await Scale.With(fixture.Sampler).Extractor(LastLineAnswerExtractor.Default).Verifier(fixture.Verifier).Sampling(new SamplingOptions { Seed = 3, Temperature = 0.8, MaxNewTokens = 239 })
             .BeamSearch(2, 2).SolveAsync(Prompt);
         var tts = body.GetProperty("test_time_scaling");
         Assert.True(tts.GetProperty("usage").GetProperty("verifier_calls").GetInt64() > 0);

@@ -47,7 +47,7 @@ public sealed class UpstreamModeTests(EmbeddedServerFixture fixture)
             ["model"] = "arithmetic-policy+self-consistency-8", ["prompt"] = Prompt, ["seed"] = 12, ["max_tokens"] = 80,
         });
         Assert.Equal(HttpStatusCode.OK, status);
-        var direct = await Scale.With(fixture.Sampler).Sampling(new SamplingOptions { Seed = 12, MaxNewTokens = 80 }).SelfConsistency(8).SolveAsync(Prompt);
+        var direct = await Scale.With(fixture.Sampler).Extractor(LastLineAnswerExtractor.Default).Sampling(new SamplingOptions { Seed = 12, MaxNewTokens = 80 }).SelfConsistency(8).SolveAsync(Prompt);
         var tts = body.GetProperty("test_time_scaling");
         Assert.Equal(direct.Answer, tts.GetProperty("answer").GetString());
         Assert.Equal(8, tts.GetProperty("candidates").GetInt32());

@@ -35,12 +35,48 @@ public sealed class GgufExportTests
         using var model = TinyModels.Random(config);
         using var temp = new TempDirectory();
         string gguf = temp.File(name + ".gguf");
+        if (!LlamaCppRunsIt(config))
+        {
+            // Variants whose graph llama.cpp's Llama lacks are refused, never written wrong.
+            Assert.Throws<NotSupportedException>(() => GgufExporter.Export(model, WriteTokenizer(temp, config.VocabSize - 8), gguf));
+            Assert.False(File.Exists(gguf));
+            return;
+        }
         GgufExporter.Export(model, WriteTokenizer(temp, config.VocabSize - 8), gguf);
 
         int[] ids = [3, 17, 5, 9, 30, 2, 11, 25, 7, 13, 4, 19];
         using var llama = new LlamaCppRunner(gguf, 64);
         double diff = MaxDifference(Ours(model, ids), llama.Logits(ids));
         Assert.True(diff < 1e-4, $"{name}: max |logit difference| {diff}");
+    }
+
+    [Theory]
+    [InlineData("llama-attention-bias")]
+    [InlineData("llama-mlp-bias")]
+    public void LlamaBiasesMatchLlamaCpp(string name)
+    {
+        var config = TinyModels.Llama() with { NumKeyValueHeads = 2, AttentionBias = name.Contains("attention"), MlpBias = name.Contains("mlp") };
+        EveryArchitectureVariantMatchesLlamaCpp(name, config);
+    }
+
+    [Theory]
+    [InlineData("hidden_act")]
+    [InlineData("partial_rotary_factor")]
+    [InlineData("sliding_window")]
+    [InlineData("model_type")]
+    public void ConfigsLlamaCppCannotRunAreRefusedByKey(string key)
+    {
+        var config = key switch
+        {
+            "hidden_act" => TinyModels.Llama() with { HiddenAct = "gelu" },
+            "partial_rotary_factor" => TinyModels.Llama() with { PartialRotaryFactor = 0.5 },
+            "sliding_window" => TinyModels.Llama() with { ModelType = "mistral", Architecture = "MistralForCausalLM", SlidingWindow = 16 },
+            _ => TinyModels.Llama() with { ModelType = "qwen3", Architecture = "Qwen3ForCausalLM" },
+        };
+        using var model = TinyModels.Random(config);
+        using var temp = new TempDirectory();
+        var error = Assert.Throws<NotSupportedException>(() => GgufExporter.Export(model, WriteTokenizer(temp, 40), temp.File("m.gguf")));
+        Assert.Contains(key, error.Message);
     }
 
     [Theory]
@@ -92,6 +128,14 @@ public sealed class GgufExportTests
         Assert.Equal(0, (sbyte)bytes[2 + 16]);             // 0
         Assert.Equal((sbyte)MathF.Round(3.75f * 127f / 4f, MidpointRounding.AwayFromZero), (sbyte)bytes[2 + 31]);
     }
+
+    /// <summary>What llama.cpp's Llama graph computes: SiLU, full rotary, default or Llama 3 rope, no window shorter than the context.</summary>
+    private static bool LlamaCppRunsIt(ModelConfig config) =>
+        config.ModelType is "llama" or "mistral" or "qwen2"
+        && config.HiddenAct is "silu" or "swish"
+        && config.PartialRotaryFactor == 1.0
+        && config.RopeScaling?.RopeType is null or "default" or "llama3"
+        && !(config.HasSlidingLayers && config.EffectiveSlidingWindow < config.MaxPositionEmbeddings);
 
     private static float[][] Ours(LlamaDecoder model, int[] ids)
     {

@@ -102,6 +102,10 @@ public sealed class HfTokenizerTests
                     ["single"] = new JsonArray(
                         new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = "<s>", ["type_id"] = 0 } },
                         new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
+                    ["special_tokens"] = new JsonObject
+                    {
+                        ["<s>"] = new JsonObject { ["id"] = "<s>", ["ids"] = new JsonArray(8), ["tokens"] = new JsonArray("<s>") },
+                    },
                 }),
         };
         var tokenizer = LoadTiny(dir, Tiny(SplitThenByteLevel(@"\d"), postProcessor: template));
@@ -218,19 +222,44 @@ public sealed class HfTokenizerTests
         Assert.Contains(type, ex.Message);
     }
 
-    [Fact]
-    public void UnsupportedComponents()
+    [Theory]
+    [InlineData("pre_tokenizer", "BertPreTokenizer")]
+    [InlineData("pre_tokenizer", "CharDelimiterSplit")]
+    [InlineData("normalizer", "BertNormalizer")]
+    [InlineData("normalizer", "Precompiled")]
+    [InlineData("normalizer", "StripAccents")]
+    [InlineData("decoder", "WordPiece")]
+    [InlineData("decoder", "CTC")]
+    [InlineData("post_processor", "RobertaProcessing")]
+    [InlineData("post_processor", "BertProcessing")]
+    public void UnsupportedComponentsAreRefusedByName(string component, string type)
     {
         using var dir = new TempDirectory();
-        var metaspace = Tiny(new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁" });
-        Assert.Contains("Metaspace", Assert.Throws<NotSupportedException>(() => LoadTiny(dir, metaspace)).Message);
+        var json = Tiny(SplitThenByteLevel(@"\d"));
+        json[component] = new JsonObject { ["type"] = type };
 
-        var byteFallback = Tiny(SplitThenByteLevel(@"\d"));
-        byteFallback["model"]!["byte_fallback"] = true;
-        Assert.Contains("tokenizer.json", Assert.Throws<NotSupportedException>(() => LoadTiny(dir, byteFallback)).Message);
+        var ex = Assert.Throws<NotSupportedException>(() => LoadTiny(dir, json));
+        Assert.Contains("tokenizer.json", ex.Message);
+        Assert.Contains($"{component} type \"{type}\" is not supported", ex.Message);
+    }
 
-        var lowercase = Tiny(SplitThenByteLevel(@"\d"), normalizer: new JsonObject { ["type"] = "Lowercase" });
-        Assert.Contains("Lowercase", Assert.Throws<NotSupportedException>(() => LoadTiny(dir, lowercase)).Message);
+    [Fact]
+    public void UnsupportedSettingsAreRefusedByName()
+    {
+        using var dir = new TempDirectory();
+        var dropout = Tiny(SplitThenByteLevel(@"\d"));
+        dropout["model"]!["dropout"] = 0.1;
+        Assert.Contains("dropout", Assert.Throws<NotSupportedException>(() => LoadTiny(dir, dropout)).Message);
+
+        var truncation = Tiny(SplitThenByteLevel(@"\d"));
+        truncation["truncation"] = new JsonObject { ["max_length"] = 8 };
+        Assert.Contains("truncation", Assert.Throws<NotSupportedException>(() => LoadTiny(dir, truncation)).Message);
+
+        var backReference = Tiny(SplitThenByteLevel(@"(a)\1"));
+        Assert.Contains("back reference", Assert.Throws<NotSupportedException>(() => LoadTiny(dir, backReference)).Message);
+
+        var script = Tiny(SplitThenByteLevel(@"\p{Greek}+"));
+        Assert.Contains("Greek", Assert.Throws<NotSupportedException>(() => LoadTiny(dir, script)).Message);
     }
 
     [Theory]

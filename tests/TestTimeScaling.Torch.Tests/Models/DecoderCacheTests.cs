@@ -121,6 +121,58 @@ public class DecoderCacheTests
     }
 
     [Fact]
+    public void SlidingWindowWithRowsFarApartKeepsPaddingFinite()
+    {
+        // Row 0 is far ahead of row 1 and pads a chunk for row 1: its padding queries sit past every key of
+        // their window. No output may be NaN (padding outputs are discarded, but must not poison anything)
+        // and the real rows must match the full forward.
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var config = TinyModels.Llama() with { ModelType = "mistral", Architecture = "MistralForCausalLM", SlidingWindow = 3 };
+        using var model = TinyModels.Random(config);
+        int[][] sequences = [RandomTokens(config.VocabSize, 10, 40), RandomTokens(config.VocabSize, 1, 41)];
+        using var cache = new KvCache(config, rows: 2, capacity: 24, CPU, ScalarType.Float32);
+        model.Forward(Padded(sequences), cache, [10, 1]);
+
+        int[] more = RandomTokens(config.VocabSize, 6, 42);
+        // Row 0 takes one real token (the other five pad), row 1 takes six.
+        long[] flat = [.. Enumerable.Repeat((long)more[0], 6), .. more.Select(t => (long)t)];
+        var ids = tensor(flat, [2, 6], dtype: ScalarType.Int64);
+        var all = model.ForwardAll(ids, cache, [1, 6]);
+        Assert.False(all.isnan().any().item<bool>(), "NaN in the outputs of a padded sliding-window step");
+        AssertClose(LastLogits(model, [.. sequences[0], more[0]]), all[0, 0], "row 0 (padded)");
+        AssertClose(LastLogits(model, [.. sequences[1], .. more]), all[1, 5], "row 1");
+    }
+
+    [Fact]
+    public void DynamicRopeUnderTheCacheFollowsTransformersPerCallFrequencies()
+    {
+        // Past max_position_embeddings dynamic NTK frequencies depend on the call's length, and cached keys keep
+        // the rotation of the call that computed them (transformers does the same). The reference rotates each
+        // token with the frequencies of its own call: the 5-token prefill, then one call per decoded token.
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var config = TinyModels.Llama() with { MaxPositionEmbeddings = 4, RopeScaling = new RopeScaling { RopeType = "dynamic", Factor = 3 } };
+        using var model = TinyModels.Random(config);
+        var sequence = RandomTokens(config.VocabSize, 12, seed: 44);
+        int[] callLength = [.. Enumerable.Repeat(5, 5), .. Enumerable.Range(6, 7)];
+        var expected = new ReferenceLlama(model).Forward(sequence, callLength);
+
+        using var cache = new KvCache(config, rows: 1, capacity: 16, CPU, ScalarType.Float32);
+        var logits = new List<Tensor> { model.Forward(Ids(sequence[..5]), cache, [5]) };
+        for (int t = 5; t < sequence.Length; t++) logits.Add(model.Forward(Ids([sequence[t]]), cache, [1]));
+        for (int i = 0; i < logits.Count; i++)
+        {
+            int t = i + 4;
+            var reference = tensor(expected[t], dtype: ScalarType.Float64).to(ScalarType.Float32);
+            AssertClose(reference, logits[i][0], $"dynamic rope, position {t}");
+        }
+        // And it is a different function from one full forward over the sequence (the caveat is real).
+        double gap = (model.Forward(Ids(sequence))[0, sequence.Length - 1] - logits[^1][0]).abs().max().item<float>();
+        Assert.True(gap > 1e-3, $"cached and full dynamic-rope logits differ by only {gap:E3}");
+    }
+
+    [Fact]
     public void WritingPastCapacityIsAnError()
     {
         using var scope = NewDisposeScope();
