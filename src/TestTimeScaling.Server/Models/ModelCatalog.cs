@@ -28,6 +28,9 @@ internal sealed class ModelCatalog : IDisposable
                 _owned.Add(model);
                 if (entry.Kind == ModelKind.Policy)
                 {
+                    // Concurrent requests share the model's decode steps (continuous batching); the scheduler holds at
+                    // most the rows the server admits, so admission (429 beyond it) and batching agree.
+                    model.Scheduler.Options = model.Scheduler.Options with { MaxRows = options.MaxRowsInFlight };
                     var engine = model.CreateSampler();
                     _owned.Add(engine);
                     _models[entry.Name] = new ServedModel
