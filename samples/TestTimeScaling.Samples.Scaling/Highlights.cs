@@ -39,6 +39,14 @@ public static class Highlights
                     FormattableString.Invariant($"best-of-n@{n} ({bestOfN.MeanGeneratedTokens:F0} tokens)"), bestOfN, seed));
         }
 
+        // What the learned PRM costs: each verifier-based strategy against its twin under the perfect step verifier.
+        foreach (var perfect in cells.Where(c => c.Strategy.EndsWith(StrategyCatalog.PerfectSuffix, StringComparison.Ordinal) && c.Budget == n))
+        {
+            string learnedName = perfect.Strategy[..^StrategyCatalog.PerfectSuffix.Length];
+            if (Find(cells, learnedName, n) is { } learned)
+                lines.Add(Compare($"{perfect.Strategy}@{n}", perfect, $"{learnedName}@{n} (learned PRM)", learned, seed));
+        }
+
         // First Finish Search against majority vote at the same n: accuracy and tokens.
         foreach (var ffs in cells.Where(c => c.Strategy == "first-finish" && c.Budget > 1))
             if (Find(cells, "majority", ffs.Budget) is { } majority)

@@ -25,6 +25,7 @@ public static class ScalingPlot
         if (SKFontManager.Default.GetFontFamilies().Contains("DejaVu Sans")) plot.Font.Set("DejaVu Sans");
 
         var palette = new ScottPlot.Palettes.Category10();
+        var colors = new Dictionary<string, Color>();
         int index = 0;
         foreach (var group in cells.Where(c => c.MeanGeneratedTokens > 0).GroupBy(c => c.Strategy))
         {
@@ -32,7 +33,7 @@ public static class ScalingPlot
             // Log axis: ScottPlot plots linear coordinates, so x is log10(tokens) and the tick labels undo it.
             double[] xs = [.. points.Select(c => Math.Log10(c.MeanGeneratedTokens))];
             double[] ys = [.. points.Select(c => 100 * c.Accuracy.Mean)];
-            var color = palette.GetColor(index++);
+            var color = group.Key.EndsWith(StrategyCatalog.PerfectSuffix, StringComparison.Ordinal) ? palette.GetColor(index) : palette.GetColor(index++);
 
             var errors = new ScottPlot.Plottables.ErrorBar(xs, ys, null, null,
                 [.. points.Select(c => 100 * (c.Accuracy.Mean - c.Accuracy.Lower))],
@@ -40,7 +41,12 @@ public static class ScalingPlot
             { Color = color.WithAlpha(0.35) };
             plot.Add.Plottable(errors);
 
+            // A perfect-verifier twin takes its learned strategy's colour, dashed, so each pair reads as one.
+            bool perfect = group.Key.EndsWith(StrategyCatalog.PerfectSuffix, StringComparison.Ordinal);
+            if (perfect && colors.TryGetValue(group.Key[..^StrategyCatalog.PerfectSuffix.Length], out var twin)) color = twin;
+            else { colors[group.Key] = color; }
             var line = plot.Add.Scatter(xs, ys, color);
+            if (perfect) line.LinePattern = LinePattern.Dashed;
             line.LegendText = group.Key;
             line.MarkerSize = points.Count == 1 ? 10 : 6;
             line.LineWidth = 2;

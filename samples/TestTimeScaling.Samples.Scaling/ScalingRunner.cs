@@ -62,7 +62,7 @@ public sealed class ScalingRunner
     public async Task<ProblemRecord?> SolveAsync(StrategySpec spec, int budget, ArithmeticProblem problem, int index, CancellationToken cancellationToken)
     {
         var builder = Scale.With(_sampler)
-            .Verifier(_verifier)
+            .Verifier(spec.PerfectVerifier ? ArithmeticStepVerifier.Instance : _verifier)
             .Extractor(ArithmeticAnswerExtractor.Instance)
             .Sampling(new SamplingOptions
             {

@@ -11,8 +11,12 @@ namespace TestTimeScaling.Samples.Scaling;
 /// problem at the same N (which must run first), instead of a sample budget.
 /// </param>
 /// <param name="MaxNewTokens">When set, the per-call token cap of this strategy instead of the run's.</param>
+/// <param name="PerfectVerifier">
+/// When set, the strategy verifies with the task's exact step checker (<c>ArithmeticStepVerifier</c>) instead of the
+/// learned PRM: the reference that shows what a verifier that never errs would give.
+/// </param>
 public sealed record StrategySpec(string Name, string Description, bool NeedsVerifier, Func<ScalingBuilder, int, ScalingPipeline> Build,
-    int? FixedBudget = null, string? MatchTokensOf = null, int? MaxNewTokens = null)
+    int? FixedBudget = null, string? MatchTokensOf = null, int? MaxNewTokens = null, bool PerfectVerifier = false)
 {
     /// <summary>Whether the strategy runs at <paramref name="budget"/>.</summary>
     public bool Supports(int budget) => FixedBudget is not { } b || b == budget;
@@ -31,26 +35,54 @@ public static class StrategyCatalog
             (b, _) => b.SelfConsistency(1), FixedBudget: 1),
         new("majority", "self-consistency: majority vote over N samples", false,
             (b, n) => b.SelfConsistency(n)),
-        new("best-of-n", "best-of-N: the sample the PRM scores highest (last-step score)", true,
-            (b, n) => b.BestOfN(n)),
-        new("weighted-best-of-n", "weighted best-of-N: the answer whose samples' PRM scores sum highest", true,
-            (b, n) => b.WeightedBestOfN(n)),
+        LearnedVerifierSpec("best-of-n"),
+        LearnedVerifierSpec("weighted-best-of-n"),
         new("first-finish", "First Finish Search: launch N, keep the first to finish, abandon the rest", false,
             (b, n) => b.FirstFinish(n)),
         // N rows per round: N/4 beams x 4 expansions (1 x N below 4), budget N completed solutions.
-        new("beam-search", "step-level beam search under the PRM: N/4 beams x 4 expansions per step (N rows a round)", true,
-            (b, n) => b.BeamSearch(beamWidth: Math.Max(1, n / Branching), expansions: Math.Min(n, Branching))),
+        LearnedVerifierSpec("beam-search"),
         // N rows per round too: N/4 independent subtrees, each growing its best child of 4.
-        new("dvts", "diverse verifier tree search: N/4 subtrees x 4 children per step (N rows a round)", true,
-            (b, n) => b.Dvts(subtrees: Math.Max(1, n / Branching), width: Math.Min(n, Branching))),
+        LearnedVerifierSpec("dvts"),
         // Beam search again, now paid in tokens: what best-of-N generated on that problem. Budgets are exact (each round's
         // rows draw on what is left and are cut at its last token), so steps keep the run's per-call cap.
         new("beam-search-tokens", "beam search (N/4 beams x 4) with a token budget equal to best-of-N's generated tokens on the same problem", true,
             (b, n) => b.BeamSearch(beamWidth: Math.Max(1, n / Branching), expansions: Math.Min(n, Branching)),
             MatchTokensOf: "best-of-n"),
-        new("particle-filtering", "particle filtering: N particles, one step each per round, resampled by PRM weight", true,
-            (b, n) => b.ParticleFiltering(particles: n)),
+        LearnedVerifierSpec("particle-filtering"),
+        .. PerfectVerifierTwins(),
     ];
+
+    /// <summary>Suffix of a verifier-based strategy run under the perfect step verifier instead of the learned PRM.</summary>
+    public const string PerfectSuffix = "-perfect";
+
+    /// <summary>
+    /// Every verifier-based strategy again under the task's exact step checker ("Inference Scaling fLaws": an imperfect
+    /// verifier caps what repeated sampling and search can reach; the gap between the twins is what the learned PRM costs).
+    /// </summary>
+    private static IEnumerable<StrategySpec> PerfectVerifierTwins()
+    {
+        string[] twins = ["best-of-n", "weighted-best-of-n", "beam-search", "dvts", "particle-filtering"];
+        return twins.Select(name => LearnedVerifierSpec(name) with
+        {
+            Name = name + PerfectSuffix,
+            Description = LearnedVerifierSpec(name).Description.Replace("the PRM", "the perfect step verifier").Replace("PRM ", "perfect-verifier ")
+                + " (perfect step verifier)",
+            PerfectVerifier = true,
+        });
+    }
+
+    /// <summary>A strategy that verifies with the learned PRM (and, as a twin, with the perfect step verifier).</summary>
+    private static StrategySpec LearnedVerifierSpec(string name) => name switch
+    {
+        "best-of-n" => new(name, "best-of-N: the sample the PRM scores highest (last-step score)", true, (b, n) => b.BestOfN(n)),
+        "weighted-best-of-n" => new(name, "weighted best-of-N: the answer whose samples' PRM scores sum highest", true, (b, n) => b.WeightedBestOfN(n)),
+        "beam-search" => new(name, "step-level beam search under the PRM: N/4 beams x 4 expansions per step (N rows a round)", true,
+            (b, n) => b.BeamSearch(beamWidth: Math.Max(1, n / Branching), expansions: Math.Min(n, Branching))),
+        "dvts" => new(name, "diverse verifier tree search: N/4 subtrees x 4 children per step (N rows a round)", true,
+            (b, n) => b.Dvts(subtrees: Math.Max(1, n / Branching), width: Math.Min(n, Branching))),
+        _ => new(name, "particle filtering: N particles, one step each per round, resampled by PRM weight", true,
+            (b, n) => b.ParticleFiltering(particles: n)),
+    };
 
     /// <summary>
     /// The strategies run when none are named: all but beam-search-tokens, which costs as much as beam search and, on the
