@@ -1,12 +1,34 @@
+using System.Diagnostics;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TestTimeScaling.Benchmarks;
 
+if (args is ["--peer-smoke", ..])
+{
+    // One untimed-by-BenchmarkDotNet pass of the side-by-side suite: parity check and one run of each side per cell.
+    foreach (string model in new[] { "22.6M", "124.7M" })
+    foreach (int n in new[] { 1, 8, 64 })
+    {
+        var suite = new LlamaCppSideBySideBenchmarks { Model = model, N = n };
+        suite.Setup();
+        var clock = Stopwatch.StartNew();
+        int ours = suite.Ours();
+        double oursMs = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        int theirs = suite.LlamaCpp();
+        double theirsMs = clock.Elapsed.TotalMilliseconds;
+        Console.WriteLine($"{model} n={n}: ours {ours} tokens in {oursMs:F0} ms, llama.cpp {theirs} tokens in {theirsMs:F0} ms");
+        suite.Cleanup();
+    }
+    return;
+}
+
 // In-process: the benchmark runs in this (already libstdc++-patched) build, and torch's native
-// threads are not re-created per process. ShortRun keeps the whole suite to a few minutes on 2 cores.
+// threads are not re-created per process. ShortRun keeps the whole suite to a few minutes on 2 cores;
+// the long timeout lets the 124.7M-parameter cells of the side-by-side suite finish.
 var config = DefaultConfig.Instance
-    .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
+    .AddJob(Job.ShortRun.WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: false)))
     .AddColumn(new TokensPerSecondColumn());
 BenchmarkSwitcher.FromAssembly(typeof(DecodeThroughputBenchmarks).Assembly).Run(args, config);

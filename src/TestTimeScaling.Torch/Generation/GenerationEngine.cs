@@ -131,7 +131,7 @@ public sealed class GenerationEngine : ISampler, IDisposable
             while (live.Count > 0)
             {
                 if (cancellationToken.IsCancellationRequested) { canceled = true; break; }
-                var (tokens, logprobs) = TokenSampler.Sample(logits, options, generator);
+                var (tokens, logprobs) = TokenSampler.Sample(logits, options, generator, _options.DrawMethod);
                 logits.Dispose();
                 logits = null;
                 // The shared allowance pays rows in request order; rows it cannot pay stop here, cut at the budget.

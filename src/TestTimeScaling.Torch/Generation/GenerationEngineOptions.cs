@@ -13,6 +13,9 @@ public sealed record GenerationEngineOptions
     /// </summary>
     public bool ReuseCacheAcrossCalls { get; init; } = true;
 
+    /// <summary>How tokens are drawn; <see cref="TokenDrawMethod.InverseCdf"/> (the fast one) by default.</summary>
+    public TokenDrawMethod DrawMethod { get; init; } = TokenDrawMethod.InverseCdf;
+
     /// <summary>Most rows (prefixes x n) in one call.</summary>
     public int MaxRowsPerRequest { get; init; } = 1024;
 }
