@@ -13,7 +13,8 @@ namespace TestTimeScaling;
 /// <para>Pilot: k samples per problem (<see cref="PilotSamples"/>; self-consistency without a verifier, weighted
 /// best-of-k with one, so the pilot's candidates are scored), each pilot held to a token cap of at most k ×
 /// MaxNewTokens and at most <see cref="MaxPilotFraction"/> of the total divided by the number of problems. The
-/// success proxy p is the pilot's agreement (the share of samples giving the majority answer,
+/// success proxy p is the pilot's agreement (the share of samples giving the majority answer, samples cut by the
+/// cap before an answer left out;
 /// <see cref="PilotRun.FromAnswers"/>), averaged with the mean verifier score of the pilot when there is a verifier
 /// (<see cref="PilotRun.FromScores"/>); <see cref="Estimator"/> turns p into a level (by default 1: p ≥ 0.8, … 5: p &lt; 0.2).</para>
 /// <para>Allocation: level ℓ gets weight w_ℓ (<see cref="LevelWeights"/>; default 0, 1, 2, 2, 0.5: unanimous pilots stop,
@@ -140,9 +141,11 @@ public sealed class ComputeOptimalAllocator
         return new AllocationResult(results, usage);
     }
 
-    // The pilot's success proxy: agreement with its majority, averaged with the mean score when scored.
-    private static double SuccessProxy(IReadOnlyList<Candidate> pilot, bool scored)
+    // The pilot's success proxy: agreement with its majority, averaged with the mean score when scored. A sample the
+    // pilot's token cap cut off before its answer says nothing about the problem and is left out.
+    private static double SuccessProxy(IReadOnlyList<Candidate> all, bool scored)
     {
+        var pilot = all.Where(c => !(c.Answer is null && c.FinishReason == FinishReason.Length)).ToList();
         if (pilot.Count == 0) return 0;
         double agreement = PilotRun.FromAnswers(pilot.Select(c => c.Answer)).SuccessRate;
         if (!scored || pilot.Any(c => c.Score is null)) return agreement;

@@ -24,9 +24,12 @@ public enum ConfidenceMeasure
 /// peaked distribution whose sampled token was unlikely scores low here. A trace without log-probabilities has
 /// confidence 1 (all traces tie, and the vote is a plain majority).
 /// </remarks>
-internal static class TraceConfidence
+public static class TraceConfidence
 {
     /// <summary>The geometric-mean probability of <paramref name="logprobs"/>[start, start + count).</summary>
+    /// <param name="logprobs">Chosen-token log-probabilities.</param>
+    /// <param name="start">First token of the group.</param>
+    /// <param name="count">Tokens in the group.</param>
     public static double Group(IReadOnlyList<float> logprobs, int start, int count)
     {
         if (count <= 0) return 1.0;
@@ -39,6 +42,8 @@ internal static class TraceConfidence
     /// The lowest confidence over the windows of <paramref name="window"/> tokens (a trace shorter than the window is
     /// one group). Computed with a running sum: one pass.
     /// </summary>
+    /// <param name="logprobs">Chosen-token log-probabilities.</param>
+    /// <param name="window">Group size n in tokens.</param>
     public static double LowestGroup(IReadOnlyList<float> logprobs, int window)
     {
         if (logprobs.Count == 0) return 1.0;
@@ -55,6 +60,9 @@ internal static class TraceConfidence
     }
 
     /// <summary>The trace's confidence under <paramref name="measure"/>.</summary>
+    /// <param name="logprobs">Chosen-token log-probabilities, or null when the sampler reported none.</param>
+    /// <param name="window">Group size n in tokens.</param>
+    /// <param name="measure">Which summary.</param>
     public static double Of(IReadOnlyList<float>? logprobs, int window, ConfidenceMeasure measure)
     {
         if (logprobs is null || logprobs.Count == 0) return 1.0;
@@ -67,6 +75,8 @@ internal static class TraceConfidence
     }
 
     /// <summary>The <paramref name="percent"/>-th percentile of <paramref name="values"/> (linear interpolation between order statistics).</summary>
+    /// <param name="values">The values.</param>
+    /// <param name="percent">In [0, 100].</param>
     public static double Percentile(IReadOnlyList<double> values, double percent)
     {
         if (values.Count == 0) return 0;

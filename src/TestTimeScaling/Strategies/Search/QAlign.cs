@@ -78,7 +78,9 @@ public sealed class QAlign : ISearchStrategy
     }
 
     /// <summary>The solution's steps: pieces ending with the delimiter (the last may not); empty text has none.</summary>
-    internal static List<string> Steps(string text, string delimiter)
+    /// <param name="text">A solution.</param>
+    /// <param name="delimiter">The step delimiter.</param>
+    public static IReadOnlyList<string> Steps(string text, string delimiter)
     {
         var steps = new List<string>();
         int start = 0;
