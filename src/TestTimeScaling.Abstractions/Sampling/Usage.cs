@@ -27,6 +27,12 @@ public sealed record Usage
     /// <summary>Verifier calls (candidates scored).</summary>
     public long VerifierCalls { get; init; }
 
+    /// <summary>
+    /// Whether some token counts are estimates rather than a tokenizer's counts (a remote server that reported
+    /// no usage and offered no tokenizer). Sums are estimated when either part is.
+    /// </summary>
+    public bool TokensEstimated { get; init; }
+
     /// <summary>Sum of two usages.</summary>
     public static Usage operator +(Usage a, Usage b) => new()
     {
@@ -37,5 +43,6 @@ public sealed record Usage
         KvCacheBytesRead = a.KvCacheBytesRead + b.KvCacheBytesRead,
         WallTime = a.WallTime + b.WallTime,
         VerifierCalls = a.VerifierCalls + b.VerifierCalls,
+        TokensEstimated = a.TokensEstimated || b.TokensEstimated,
     };
 }

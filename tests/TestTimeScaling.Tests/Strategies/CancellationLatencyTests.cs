@@ -1,4 +1,5 @@
 using TestTimeScaling.Tests.Fakes;
+using Xunit.Abstractions;
 
 namespace TestTimeScaling.Tests.Strategies;
 
@@ -7,7 +8,7 @@ namespace TestTimeScaling.Tests.Strategies;
 /// fake verifier scores in batches, both ticking one shared clock per decode step; the token is cancelled from the
 /// clock at step k, and the steps that still run before the strategy gives up are counted.
 /// </summary>
-public class CancellationLatencyTests
+public class CancellationLatencyTests(ITestOutputHelper output)
 {
     private static readonly Problem P = FakeArithmetic.Make(11);
 
@@ -56,6 +57,7 @@ public class CancellationLatencyTests
         }
         latencies.Sort();
         long p95 = latencies[(int)Math.Ceiling(0.95 * latencies.Count) - 1];
+        output.WriteLine($"{name}: {total} steps uncancelled; steps after cancelling at {points.Count} points: p95 {p95}, max {latencies[^1]}");
         Assert.True(p95 <= MaxP95Steps, $"{name}: p95 {p95} decode steps after cancellation (all: {string.Join(',', latencies)})");
     }
 

@@ -54,6 +54,7 @@ public sealed class CancellationOnEmbeddedModelsTests(EmbeddedModelsFixture mode
                 Assert.True(after <= 2, $"{name}: {after} decode steps ran after cancelling at step {k}");
                 Assert.Equal(prmAtCancel, models.Verifier.ForwardPasses);
                 Assert.True(((SearchCanceledException)e!).Partial.Usage.GeneratedTokens > 0);
+                output.WriteLine($"{name}: cancelled at decode step {k}: {after} decode steps and {models.Verifier.ForwardPasses - prmAtCancel} PRM passes after");
             }
             finally
             {

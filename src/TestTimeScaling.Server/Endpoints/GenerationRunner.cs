@@ -1,0 +1,43 @@
+namespace TestTimeScaling.Server;
+
+/// <summary>One generated choice, as both completions routes report it.</summary>
+internal sealed record GeneratedChoice(string Text, FinishReason FinishReason, IReadOnlyList<int> TokenIds, IReadOnlyList<float>? Logprobs);
+
+/// <summary>What a request produced: its choices, the tokens generated for them, and the search when a strategy ran.</summary>
+internal sealed record GenerationOutput(IReadOnlyList<GeneratedChoice> Choices, long CompletionTokens, SearchResult? Search, Budget? Budget);
+
+/// <summary>Runs a request: a plain sampler call, or a strategy over the model's sampler.</summary>
+internal static class GenerationRunner
+{
+    public static async Task<GenerationOutput> RunAsync(GenerationRequest request, ModelCatalog catalog, ServerOptions options, CancellationToken cancellationToken)
+    {
+        var sampler = request.Model.Sampler!;
+        if (request.Strategy is not { } spec)
+        {
+            var result = await sampler.SampleAsync(new SampleRequest { Prompt = request.Prompt, N = request.N, Options = request.Sampling }, cancellationToken);
+            var choices = result.Completions.Select(c => new GeneratedChoice(c.Text, c.FinishReason, c.TokenIds, c.Logprobs)).ToList();
+            return new GenerationOutput(choices, result.Completions.Sum(c => (long)c.GeneratedTokens), null, null);
+        }
+
+        IVerifier? verifier = null;
+        string? verifierName = spec.Verifier ?? (spec.NeedsVerifier ? options.DefaultVerifier : null);
+        if (verifierName is not null)
+        {
+            var model = catalog.Find(verifierName);
+            if (model?.Verifier is null)
+                throw ApiError.Invalid("test_time_scaling.verifier", $"'{verifierName}' is not a served process reward model.");
+            verifier = model.Verifier;
+        }
+        else if (spec.NeedsVerifier)
+        {
+            throw ApiError.Invalid("test_time_scaling.verifier", $"The strategy '{spec.Strategy}' needs a verifier and this server has no default; name a process reward model.");
+        }
+
+        var pipeline = spec.Build(sampler, verifier, request.Sampling);
+        var search = await pipeline.SolveAsync(new Problem(request.Prompt), cancellationToken);
+        if (search.Outcome == SearchOutcome.Cancelled) throw new OperationCanceledException(cancellationToken);
+        var chosen = search.Chosen;
+        var choice = new GeneratedChoice(chosen?.Text ?? "", chosen?.FinishReason ?? FinishReason.Stop, [], null);
+        return new GenerationOutput([choice], search.Usage.GeneratedTokens, search, pipeline.Context.Budget);
+    }
+}
