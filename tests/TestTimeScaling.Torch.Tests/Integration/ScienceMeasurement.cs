@@ -45,12 +45,12 @@ public sealed class ScienceMeasurement(EmbeddedModelsFixture models, ITestOutput
         return new Row(name, verifierName, correct, tokens);
     }
 
-    private async Task<Row> AllocateAsync(string verifierName, IVerifier? verifier, long total)
+    private async Task<Row> AllocateAsync(string verifierName, IVerifier? verifier, long total, ComputeOptimalAllocator? allocator = null, string label = "pilot 4, agreement")
     {
-        var result = await new ComputeOptimalAllocator().SolveAllAsync(Problems, Context(verifier, Budget.Samples(1), 0), total);
+        var result = await (allocator ?? new ComputeOptimalAllocator()).SolveAllAsync(Problems, Context(verifier, Budget.Samples(1), 0), total);
         var correct = result.Problems.Select(p => p.Answer == p.Problem.ReferenceAnswer).ToArray();
         var levels = string.Join(" ", result.Problems.GroupBy(p => p.Level).OrderBy(g => g.Key).Select(g => $"L{g.Key}:{g.Count()}"));
-        return new Row($"allocator (pilot 4; {levels})", verifierName, correct, result.TotalTokens);
+        return new Row($"allocator ({label}; {levels})", verifierName, correct, result.TotalTokens);
     }
 
     [Generation.EnvironmentFact("TTS_SCIENCE")]
@@ -60,28 +60,45 @@ public sealed class ScienceMeasurement(EmbeddedModelsFixture models, ITestOutput
         var verifiers = new (string Name, IVerifier Verifier)[] { ("learned PRM", models.Verifier), ("perfect", ArithmeticStepVerifier.Instance) };
         var samples = Budget.Samples(N);
 
+        // TTS_SCIENCE_ONLY=allocator runs the baseline and the allocator rows only.
+        bool all = Environment.GetEnvironmentVariable("TTS_SCIENCE_ONLY") != "allocator";
         var majority = await RunAsync($"majority@{N}", "-", null, () => new SelfConsistency(N), samples);
-        rows.Add(await RunAsync("single sample", "-", null, () => new SelfConsistency(1), Budget.Samples(1)));
+        if (all) rows.Add(await RunAsync("single sample", "-", null, () => new SelfConsistency(1), Budget.Samples(1)));
         rows.Add(majority);
-        foreach (var eta in new[] { 90.0, 50, 10 })
-            rows.Add(await RunAsync($"deepconf offline η={eta}@{N}", "-", null, () => new DeepConf(N, keepPercent: eta), samples));
-        foreach (var eta in new[] { 90.0, 10 })
-            rows.Add(await RunAsync($"deepconf online η={eta} N_init=4 @{N}", "-", null, () => new DeepConf(N, DeepConfMode.Online, keepPercent: eta, warmup: 4), samples));
-
+        if (all)
+        {
+            foreach (var eta in new[] { 90.0, 50, 10 })
+                rows.Add(await RunAsync($"deepconf offline η={eta}@{N}", "-", null, () => new DeepConf(N, keepPercent: eta), samples));
+            foreach (var eta in new[] { 90.0, 10 })
+                rows.Add(await RunAsync($"deepconf online η={eta} N_init=4 @{N}", "-", null, () => new DeepConf(N, DeepConfMode.Online, keepPercent: eta, warmup: 4), samples));
+        }
         long total = majority.Tokens;
         long perProblem = total / Problems.Count;
         rows.Add(await RunAsync($"uniform majority, {perProblem} tok/problem", "-", null, () => new SelfConsistency(1024), Budget.Tokens(perProblem)));
         rows.Add(await AllocateAsync("-", null, total));
+        rows.Add(await AllocateAsync("-", null, total, new ComputeOptimalAllocator(pilotSamples: 3), "pilot 3"));
         foreach (var (vname, v) in verifiers)
         {
-            rows.Add(await RunAsync($"best-of-{N}", vname, v, () => new BestOfN(N), samples));
             rows.Add(await RunAsync($"weighted best-of-{N}", vname, v, () => new WeightedBestOfN(N), samples));
+            rows.Add(await RunAsync($"uniform weighted best-of-n, {perProblem} tok/problem", vname, v, () => new WeightedBestOfN(1024), Budget.Tokens(perProblem)));
+            rows.Add(await AllocateAsync(vname, v, total));
+            rows.Add(await AllocateAsync(vname, v, total, new ComputeOptimalAllocator(difficultyFromScores: true), "pilot 4, agreement + scores"));
+            if (!all) continue;
+            rows.Add(await RunAsync($"best-of-{N}", vname, v, () => new BestOfN(N), samples));
             rows.Add(await RunAsync($"qalign T={N - 1} β=0.1", vname, v, () => new QAlign(iterations: N - 1), samples));
             rows.Add(await RunAsync($"qalign T={2 * N - 1} β=0.1 burn-in 3", vname, v, () => new QAlign(iterations: 2 * N - 1, burnIn: 3), Budget.Samples(2 * N)));
             rows.Add(await RunAsync("beam search 2x2", vname, v, () => new StepBeamSearch(2, 2), samples));
             rows.Add(await RunAsync("mcts 16 sims k=2", vname, v, () => new MonteCarloTreeSearch(simulations: 16, expansions: 2), samples));
-            rows.Add(await RunAsync($"uniform weighted best-of-n, {perProblem} tok/problem", vname, v, () => new WeightedBestOfN(1024), Budget.Tokens(perProblem)));
-            rows.Add(await AllocateAsync(vname, v, total));
+        }
+
+        // Twice the budget: the allocator against 16 samples per problem.
+        var majority16 = await RunAsync($"majority@{2 * N}", "-", null, () => new SelfConsistency(2 * N), Budget.Samples(2 * N));
+        rows.Add(majority16);
+        rows.Add(await AllocateAsync("-", null, majority16.Tokens, label: $"pilot 4, total {majority16.Tokens}"));
+        foreach (var (vname, v) in verifiers)
+        {
+            rows.Add(await RunAsync($"weighted best-of-{2 * N}", vname, v, () => new WeightedBestOfN(2 * N), Budget.Samples(2 * N)));
+            rows.Add(await AllocateAsync(vname, v, majority16.Tokens, label: $"pilot 4, total {majority16.Tokens}"));
         }
 
         var table = new StringBuilder();

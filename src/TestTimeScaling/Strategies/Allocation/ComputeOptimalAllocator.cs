@@ -15,8 +15,8 @@ namespace TestTimeScaling;
 /// MaxNewTokens and at most <see cref="MaxPilotFraction"/> of the total divided by the number of problems. The
 /// success proxy p is the pilot's agreement (the share of samples giving the majority answer, samples cut by the
 /// cap before an answer left out;
-/// <see cref="PilotRun.FromAnswers"/>), averaged with the mean verifier score of the pilot when there is a verifier
-/// (<see cref="PilotRun.FromScores"/>); <see cref="Estimator"/> turns p into a level (by default 1: p ≥ 0.8, … 5: p &lt; 0.2).</para>
+/// <see cref="PilotRun.FromAnswers"/>), or, with <see cref="DifficultyFromScores"/>, its average with the mean
+/// verifier score of the pilot (<see cref="PilotRun.FromScores"/>); <see cref="Estimator"/> turns p into a level (by default 1: p ≥ 0.8, … 5: p &lt; 0.2).</para>
 /// <para>Allocation: level ℓ gets weight w_ℓ (<see cref="LevelWeights"/>; default 0, 1, 2, 2, 0.5: unanimous pilots stop,
 /// split ones get the most, pilots with no answer at all little). Problems are served in order; problem i is offered
 /// floor(R · w_i / Σ_{j ≥ i} w_j) of the R tokens still unspent, so what one problem leaves unused flows to the next,
@@ -36,8 +36,10 @@ public sealed class ComputeOptimalAllocator
     /// <param name="estimator">Maps the pilot's success proxy to a level; null for <see cref="DifficultyEstimator.Default"/>.</param>
     /// <param name="followUpFor">The follow-up strategy for a level (1-based); null for more samples of the pilot's kind.</param>
     /// <param name="maxPilotFraction">Most of the total the pilots may take together, in (0, 1].</param>
+    /// <param name="difficultyFromScores">Whether a verifier's pilot scores enter the success proxy; off by default, since on the
+    /// embedded models agreement alone allocated better under both the learned PRM and the perfect verifier (docs/strategies-science.md).</param>
     public ComputeOptimalAllocator(int pilotSamples = 4, IReadOnlyList<double>? levelWeights = null, DifficultyEstimator? estimator = null,
-        Func<int, ISearchStrategy>? followUpFor = null, double maxPilotFraction = 0.5)
+        Func<int, ISearchStrategy>? followUpFor = null, double maxPilotFraction = 0.5, bool difficultyFromScores = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pilotSamples, 2);
         if (double.IsNaN(maxPilotFraction) || maxPilotFraction <= 0 || maxPilotFraction > 1)
@@ -53,7 +55,11 @@ public sealed class ComputeOptimalAllocator
         LevelWeights = weights;
         FollowUpFor = followUpFor;
         MaxPilotFraction = maxPilotFraction;
+        DifficultyFromScores = difficultyFromScores;
     }
+
+    /// <summary>Whether a verifier's pilot scores enter the success proxy.</summary>
+    public bool DifficultyFromScores { get; }
 
     /// <summary>k, pilot samples per problem.</summary>
     public int PilotSamples { get; }
@@ -106,7 +112,7 @@ public sealed class ComputeOptimalAllocator
             var budget = new Budget(PilotSamples, Math.Min(pilotCap, Unspent()));
             pilots[i] = await pilot.SolveAsync(problems[i], WithBudget(template, budget, 2L * i), cancellationToken).ConfigureAwait(false);
             usage += pilots[i].Usage;
-            rates[i] = SuccessProxy(pilots[i].Candidates, scored);
+            rates[i] = SuccessProxy(pilots[i].Candidates, scored && DifficultyFromScores);
             levels[i] = Estimator.Level(rates[i]);
         }
 
