@@ -24,6 +24,10 @@ public static class Catalog
         new("beam-search", () => new StepBeamSearch(2, 2, 12), true, true, Finished),
         new("dvts", () => new DiverseVerifierTreeSearch(2, null, 12), true, true, Leaves),
         new("particle-filtering", () => new ParticleFiltering(4, 12), true, true, Finished),
+        new("deepconf", () => new DeepConf(8), false, false, Leaves),
+        new("deepconf-online", () => new DeepConf(8, DeepConfMode.Online, warmup: 3, maxSteps: 12), false, true, Leaves),
+        new("qalign", () => new QAlign(6), true, false, Rows),
+        new("mcts", () => new MonteCarloTreeSearch(12, 2, maxDepth: 12), true, true, Leaves),
         new("vote-over-refinement", () => new VoteOver(new IterativeRefinement(1, 0.9), 3), true, false, Rows),
     ];
 

@@ -1,0 +1,167 @@
+namespace TestTimeScaling;
+
+/// <summary>
+/// Compute-optimal allocation across problems: a small pilot per problem estimates its difficulty, and the rest of a
+/// total token budget goes where it is likely to pay: easy problems stop after the pilot, medium and hard ones get
+/// more samples (or a search), hopeless ones little.
+/// </summary>
+/// <remarks>
+/// <para>Snell, Lee, Xu and Kumar, "Scaling LLM Test-Time Compute Optimally can be More Effective than Scaling Model
+/// Parameters" (2024): choosing the test-time strategy and budget per prompt by estimated difficulty beats a fixed
+/// strategy at equal compute. Their difficulty is binned from the model's predicted success rate; here it is the
+/// pilot's.</para>
+/// <para>Pilot: k samples per problem (<see cref="PilotSamples"/>; self-consistency without a verifier, weighted
+/// best-of-k with one, so the pilot's candidates are scored), each pilot held to a token cap of at most k ×
+/// MaxNewTokens and at most <see cref="MaxPilotFraction"/> of the total divided by the number of problems. The
+/// success proxy p is the pilot's agreement (the share of samples giving the majority answer, samples cut by the
+/// cap before an answer left out;
+/// <see cref="PilotRun.FromAnswers"/>), or, with <see cref="DifficultyFromScores"/>, its average with the mean
+/// verifier score of the pilot (<see cref="PilotRun.FromScores"/>); <see cref="Estimator"/> turns p into a level (by default 1: p ≥ 0.8, … 5: p &lt; 0.2).</para>
+/// <para>Allocation: level ℓ gets weight w_ℓ (<see cref="LevelWeights"/>; default 0, 1, 2, 2, 0.5: unanimous pilots stop,
+/// split ones get the most, pilots with no answer at all little). Problems are served in order; problem i is offered
+/// floor(R · w_i / Σ_{j ≥ i} w_j) of the R tokens still unspent, so what one problem leaves unused flows to the next,
+/// and the follow-up strategy for its level (<see cref="FollowUpFor"/>; by default more of the pilot's strategy) runs
+/// under that token budget. The answer is a vote over the pilot's and the follow-up's candidates: weighted by score
+/// when every candidate is scored, a plain majority otherwise. Every inner run has an exact token budget of at most
+/// what is unspent, so the total never exceeds the budget.</para>
+/// <para>Seeds: with a seeded template, problem i's pilot and follow-up get seeds derived from (seed, 2i) and
+/// (seed, 2i + 1), so results do not depend on the order of other problems' randomness. Cancellation surfaces as the
+/// inner strategy's <see cref="SearchCanceledException"/>.</para>
+/// </remarks>
+public sealed class ComputeOptimalAllocator
+{
+    /// <summary>Creates an allocator.</summary>
+    /// <param name="pilotSamples">k, pilot samples per problem; at least 2 (agreement needs two).</param>
+    /// <param name="levelWeights">w_ℓ per difficulty level (index 0 is level 1); non-negative and finite, one per level of the estimator; null for the default.</param>
+    /// <param name="estimator">Maps the pilot's success proxy to a level; null for <see cref="DifficultyEstimator.Default"/>.</param>
+    /// <param name="followUpFor">The follow-up strategy for a level (1-based); null for more samples of the pilot's kind.</param>
+    /// <param name="maxPilotFraction">Most of the total the pilots may take together, in (0, 1].</param>
+    /// <param name="difficultyFromScores">Whether a verifier's pilot scores enter the success proxy; off by default, since on the
+    /// embedded models agreement alone allocated better under both the learned PRM and the perfect verifier (docs/strategies-science.md).</param>
+    public ComputeOptimalAllocator(int pilotSamples = 4, IReadOnlyList<double>? levelWeights = null, DifficultyEstimator? estimator = null,
+        Func<int, ISearchStrategy>? followUpFor = null, double maxPilotFraction = 0.5, bool difficultyFromScores = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pilotSamples, 2);
+        if (double.IsNaN(maxPilotFraction) || maxPilotFraction <= 0 || maxPilotFraction > 1)
+            throw new ArgumentOutOfRangeException(nameof(maxPilotFraction), maxPilotFraction, "maxPilotFraction must be in (0, 1].");
+        Estimator = estimator ?? DifficultyEstimator.Default;
+        var weights = (levelWeights ?? (Estimator.Levels == 5 ? [0, 1, 2, 2, 0.5] : Enumerable.Repeat(1.0, Estimator.Levels).ToArray())).ToArray();
+        if (weights.Length != Estimator.Levels)
+            throw new ArgumentException($"levelWeights has {weights.Length} entries but the estimator has {Estimator.Levels} levels.", nameof(levelWeights));
+        for (int i = 0; i < weights.Length; i++)
+            if (!double.IsFinite(weights[i]) || weights[i] < 0)
+                throw new ArgumentOutOfRangeException(nameof(levelWeights), weights[i], $"levelWeights[{i}] must be a non-negative finite number.");
+        PilotSamples = pilotSamples;
+        LevelWeights = weights;
+        FollowUpFor = followUpFor;
+        MaxPilotFraction = maxPilotFraction;
+        DifficultyFromScores = difficultyFromScores;
+    }
+
+    /// <summary>Whether a verifier's pilot scores enter the success proxy.</summary>
+    public bool DifficultyFromScores { get; }
+
+    /// <summary>k, pilot samples per problem.</summary>
+    public int PilotSamples { get; }
+
+    /// <summary>w_ℓ per level (index 0 is level 1).</summary>
+    public IReadOnlyList<double> LevelWeights { get; }
+
+    /// <summary>The difficulty estimator.</summary>
+    public DifficultyEstimator Estimator { get; }
+
+    /// <summary>The follow-up strategy per level, or null for the default.</summary>
+    public Func<int, ISearchStrategy>? FollowUpFor { get; }
+
+    /// <summary>Most of the total the pilots may take together.</summary>
+    public double MaxPilotFraction { get; }
+
+    /// <summary>
+    /// Solves every problem within <paramref name="totalTokens"/> generated tokens in all.
+    /// </summary>
+    /// <param name="problems">The problems; at least one.</param>
+    /// <param name="template">Sampler, verifier, extractor and sampling settings for every run; its budget is ignored (the allocator sets each run's).</param>
+    /// <param name="totalTokens">The total token budget; at least one token per problem.</param>
+    /// <param name="cancellationToken">Cancels the remaining work.</param>
+    /// <exception cref="ArgumentException"><paramref name="problems"/> is empty or holds a null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="totalTokens"/> is too small to give every problem a pilot token.</exception>
+    public async Task<AllocationResult> SolveAllAsync(IReadOnlyList<Problem> problems, SearchContext template, long totalTokens,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        ArgumentNullException.ThrowIfNull(template);
+        if (problems.Count == 0) throw new ArgumentException("There are no problems to solve.", nameof(problems));
+        for (int i = 0; i < problems.Count; i++)
+            if (problems[i] is null) throw new ArgumentException($"problems[{i}] is null.", nameof(problems));
+        if (template.Sampling is null) throw new ArgumentException("The template has no sampling options.", nameof(template));
+        long pilotCap = Math.Min((long)PilotSamples * template.Sampling.MaxNewTokens, (long)(totalTokens * MaxPilotFraction) / problems.Count);
+        if (pilotCap <= 0)
+            throw new ArgumentOutOfRangeException(nameof(totalTokens), totalTokens, $"A total of {totalTokens} tokens cannot pay a pilot for {problems.Count} problem(s).");
+
+        bool scored = template.Verifier is not null;
+        var usage = Usage.Zero;
+        long Unspent() => totalTokens - usage.GeneratedTokens;
+
+        // Pilot every problem first, so the allocation sees all difficulties.
+        var pilots = new SearchResult[problems.Count];
+        var rates = new double[problems.Count];
+        var levels = new int[problems.Count];
+        for (int i = 0; i < problems.Count; i++)
+        {
+            ISearchStrategy pilot = scored ? new WeightedBestOfN(PilotSamples) : new SelfConsistency(PilotSamples);
+            var budget = new Budget(PilotSamples, Math.Min(pilotCap, Unspent()));
+            pilots[i] = await pilot.SolveAsync(problems[i], WithBudget(template, budget, 2L * i), cancellationToken).ConfigureAwait(false);
+            usage += pilots[i].Usage;
+            rates[i] = SuccessProxy(pilots[i].Candidates, scored && DifficultyFromScores);
+            levels[i] = Estimator.Level(rates[i]);
+        }
+
+        var results = new ProblemAllocation[problems.Count];
+        for (int i = 0; i < problems.Count; i++)
+        {
+            double weight = LevelWeights[levels[i] - 1];
+            double weightLeft = Enumerable.Range(i, problems.Count - i).Sum(j => LevelWeights[levels[j] - 1]);
+            long share = weight <= 0 || weightLeft <= 0 ? 0 : (long)Math.Floor(Unspent() * (weight / weightLeft));
+            var candidates = pilots[i].Candidates.ToList();
+            var problemUsage = pilots[i].Usage;
+            var outcome = pilots[i].Outcome;
+            string? followUpName = null;
+            if (share > 0)
+            {
+                var followUp = FollowUpFor?.Invoke(levels[i]) ?? (scored ? new WeightedBestOfN(1024) : new SelfConsistency(1024));
+                followUpName = followUp.Name;
+                var more = await followUp.SolveAsync(problems[i], WithBudget(template, Budget.Tokens(share), 2L * i + 1), cancellationToken).ConfigureAwait(false);
+                usage += more.Usage;
+                problemUsage += more.Usage;
+                candidates.AddRange(more.Candidates);
+                outcome = more.Outcome;
+            }
+            bool allScored = scored && candidates.All(c => c.Score is not null);
+            var vote = allScored
+                ? WeightedVote.Select(candidates.Select(c => (c.Answer, c.Score!.Value)))
+                : MajorityVote.Select(candidates.Select(c => c.Answer));
+            results[i] = new ProblemAllocation(problems[i], vote.Winner, levels[i], rates[i], share, followUpName, problemUsage, candidates,
+                // The vote over both phases decides whether there is an answer; a budget cut is still reported.
+                vote.Winner is null ? SearchOutcome.NoAnswer : outcome == SearchOutcome.NoAnswer ? SearchOutcome.Completed : outcome);
+        }
+        return new AllocationResult(results, usage);
+    }
+
+    // The pilot's success proxy: agreement with its majority, averaged with the mean score when scored. A sample the
+    // pilot's token cap cut off before its answer says nothing about the problem and is left out.
+    private static double SuccessProxy(IReadOnlyList<Candidate> all, bool scored)
+    {
+        var pilot = all.Where(c => !(c.Answer is null && c.FinishReason == FinishReason.Length)).ToList();
+        if (pilot.Count == 0) return 0;
+        double agreement = PilotRun.FromAnswers(pilot.Select(c => c.Answer)).SuccessRate;
+        if (!scored || pilot.Any(c => c.Score is null)) return agreement;
+        double meanScore = pilot.Average(c => Math.Clamp(c.Score!.Value, 0, 1));
+        return (agreement + meanScore) / 2;
+    }
+
+    private static SearchContext WithBudget(SearchContext template, Budget budget, long stream) => template with
+    {
+        Budget = budget,
+        Sampling = template.Sampling with { Seed = template.Sampling.Seed is { } s ? Seeds.Derive(s, stream) : null },
+    };
+}
