@@ -50,7 +50,23 @@ public static class StrategyCatalog
             MatchTokensOf: "best-of-n"),
         LearnedVerifierSpec("particle-filtering"),
         .. PerfectVerifierTwins(),
+        // The newer strategies (docs/strategies-science.md); not in the default study, name them to run them.
+        new("deepconf", "DeepConf offline: confidence-weighted vote over the most confident half of N traces", false,
+            (b, n) => b.DeepConf(n, DeepConfMode.Offline, keepPercent: 50)),
+        new("deepconf-online", "DeepConf online: N/2 warm-up traces set a confidence threshold; later traces stop below it (eta 10%)", false,
+            (b, n) => b.DeepConf(n, DeepConfMode.Online, keepPercent: 10, warmup: Math.Max(1, n / 2))),
+        new("qalign", "QAlign: one MCMC chain of 2N-1 proposals under the PRM (keep a prefix, resample the rest), vote after burn-in", true,
+            (b, n) => b.QAlign(iterations: Math.Max(1, 2 * n - 1), burnIn: Math.Min(3, n - 1))),
+        new("qalign" + PerfectSuffix, "QAlign under the perfect step verifier (perfect step verifier)", true,
+            (b, n) => b.QAlign(iterations: Math.Max(1, 2 * n - 1), burnIn: Math.Min(3, n - 1)), PerfectVerifier: true),
+        new("mcts", "Monte Carlo tree search over steps under the PRM: 2N simulations, 2 children per expansion", true,
+            (b, n) => b.Mcts(simulations: 2 * n, expansions: 2)),
+        new("mcts" + PerfectSuffix, "Monte Carlo tree search under the perfect step verifier (perfect step verifier)", true,
+            (b, n) => b.Mcts(simulations: 2 * n, expansions: 2), PerfectVerifier: true),
     ];
+
+    /// <summary>The newer strategies, run only when named.</summary>
+    private static readonly string[] NotByDefault = ["beam-search-tokens", "deepconf", "deepconf-online", "qalign", "qalign" + PerfectSuffix, "mcts", "mcts" + PerfectSuffix];
 
     /// <summary>Suffix of a verifier-based strategy run under the perfect step verifier instead of the learned PRM.</summary>
     public const string PerfectSuffix = "-perfect";
@@ -85,11 +101,11 @@ public static class StrategyCatalog
     };
 
     /// <summary>
-    /// The strategies run when none are named: all but beam-search-tokens, which costs as much as beam search and, on the
-    /// embedded models, matches it from N = 8 on (beam search spends less than best-of-N's tokens there, so the budget
-    /// does not bind); name it to run it.
+    /// The strategies run when none are named: all but beam-search-tokens (it costs as much as beam search and, on the
+    /// embedded models, matches it from N = 8 on, as beam search spends less than best-of-N's tokens there) and the
+    /// newer DeepConf, QAlign and MCTS rows, which docs/scaling-results.md runs as a second study; name them to run them.
     /// </summary>
-    public static IReadOnlyList<string> DefaultNames { get; } = All.Where(s => s.Name != "beam-search-tokens").Select(s => s.Name).ToList();
+    public static IReadOnlyList<string> DefaultNames { get; } = All.Where(s => !NotByDefault.Contains(s.Name)).Select(s => s.Name).ToList();
 
     /// <summary>The strategy of that name (case-insensitive), or null.</summary>
     public static StrategySpec? Find(string name) =>

@@ -214,6 +214,36 @@ public sealed class ScalingBuilder
     public ScalingPipeline ParticleFiltering(int particles = 8, int maxDepth = 40) =>
         Build(new ParticleFiltering(particles, maxDepth), samples: particles);
 
+    /// <summary>DeepConf (<see cref="TestTimeScaling.DeepConf"/>): vote over the most confident of N traces, or stop low-confidence traces early.</summary>
+    /// <param name="n">Traces to draw (the paper's N); positive.</param>
+    /// <param name="mode">Offline (filter, then vote) or online (calibrate on warm-up traces, stop the rest early).</param>
+    /// <param name="keepPercent">The paper's η: the percentage of most confident traces kept (offline) or the threshold's percentile (online).</param>
+    /// <param name="warmup">Warm-up traces that calibrate the online threshold (the paper's N_init).</param>
+    /// <returns>The pipeline, ready to solve.</returns>
+    /// <exception cref="InvalidOperationException">No answer extractor was given.</exception>
+    public ScalingPipeline DeepConf(int n = 16, DeepConfMode mode = DeepConfMode.Offline, double keepPercent = 90, int warmup = 4) =>
+        Build(new DeepConf(n, mode, keepPercent, warmup: warmup), samples: n);
+
+    /// <summary>QAlign (<see cref="TestTimeScaling.QAlign"/>): MCMC over whole solutions under the verifier's reward; needs a verifier.</summary>
+    /// <param name="iterations">Proposals per chain (the paper's T); positive.</param>
+    /// <param name="beta">Temperature of the reward in the target p(y|x)·exp(r(y)/β).</param>
+    /// <param name="burnIn">Chain states left out of the final vote.</param>
+    /// <param name="chains">Independent chains run together; positive.</param>
+    /// <returns>The pipeline, ready to solve.</returns>
+    /// <exception cref="InvalidOperationException">No answer extractor was given.</exception>
+    public ScalingPipeline QAlign(int iterations = 15, double beta = 0.1, int burnIn = 0, int chains = 1) =>
+        Build(new QAlign(iterations, beta, burnIn, chains), samples: chains * (iterations + 1));
+
+    /// <summary>Monte Carlo tree search over steps (<see cref="MonteCarloTreeSearch"/>) under a process verifier.</summary>
+    /// <param name="simulations">Select-expand-evaluate-backup rounds; positive.</param>
+    /// <param name="expansions">Next steps sampled when a node is expanded (k); positive.</param>
+    /// <param name="exploration">UCT's exploration constant c.</param>
+    /// <param name="rollout">Whether each new node is rolled out to the end before it is scored.</param>
+    /// <returns>The pipeline, ready to solve.</returns>
+    /// <exception cref="InvalidOperationException">No answer extractor was given.</exception>
+    public ScalingPipeline Mcts(int simulations = 32, int expansions = 4, double exploration = 1.0, bool rollout = false) =>
+        Build(new MonteCarloTreeSearch(simulations, expansions, exploration, rollout: rollout), samples: simulations * expansions);
+
     /// <summary>Any strategy, with <paramref name="budget"/> (or the builder's budget).</summary>
     /// <param name="strategy">The strategy to run, for example a composition the named methods do not build.</param>
     /// <param name="budget">What one solve may spend; null uses the one given to <see cref="Budget(TestTimeScaling.Budget)"/>.</param>

@@ -37,6 +37,22 @@ public class BuilderTests
     }
 
     [Fact]
+    public async Task The_newer_strategies_build_in_one_line()
+    {
+        var b = Scale.With(sampler).Extractor(Answers).Verifier(prm).Seed(6);
+        var deepConf = await b.DeepConf(8, DeepConfMode.Offline, keepPercent: 50).SolveAsync(P);
+        var qalign = await b.QAlign(iterations: 4, chains: 2).SolveAsync(P);
+        var mcts = await b.Mcts(simulations: 4, expansions: 2).SolveAsync(P);
+        Assert.Equal(("deepconf", 8), (deepConf.Trace.Strategy, deepConf.Candidates.Count));
+        Assert.Equal("qalign", qalign.Trace.Strategy);
+        Assert.Equal("mcts", mcts.Trace.Strategy);
+        Assert.NotNull(deepConf.Answer);
+        Assert.NotNull(qalign.Answer);
+        Assert.NotEmpty(mcts.Candidates);
+        Assert.Equal(10, b.QAlign(iterations: 4, chains: 2).Context.Budget.MaxSamples);
+    }
+
+    [Fact]
     public async Task Every_builder_method_runs()
     {
         var b = Scale.With(sampler).Verifier(prm).Seed(4).Extractor(Answers).Temperature(0.8);
