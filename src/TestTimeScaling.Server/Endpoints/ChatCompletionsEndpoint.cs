@@ -21,17 +21,7 @@ internal static class ChatCompletionsEndpoint
             string prompt = ChatPrompt.Concatenate(ReadMessages(root));
             var request = GenerationRequest.Parse(root, prompt, chat: true, catalog, options);
 
-            using var lease = activity.Enter(request.Rows);
-            GenerationOutput output;
-            try
-            {
-                output = await GenerationRunner.RunAsync(request, catalog, options, context.RequestAborted);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                lease.Cancelled = true;
-                throw;
-            }
+            var output = await GenerationRunner.RunLeasedAsync(request, catalog, options, activity, context);
 
             string id = WireFormat.NewId("chatcmpl");
             long created = WireFormat.Now();

@@ -17,17 +17,7 @@ internal static class CompletionsEndpoint
                 throw ApiError.Invalid("suffix", "'suffix' is not supported.");
             var request = GenerationRequest.Parse(root, ReadPrompt(root), chat: false, catalog, options);
 
-            using var lease = activity.Enter(request.Rows);
-            GenerationOutput output;
-            try
-            {
-                output = await GenerationRunner.RunAsync(request, catalog, options, context.RequestAborted);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                lease.Cancelled = true;
-                throw;
-            }
+            var output = await GenerationRunner.RunLeasedAsync(request, catalog, options, activity, context);
 
             string id = WireFormat.NewId("cmpl");
             long created = WireFormat.Now();

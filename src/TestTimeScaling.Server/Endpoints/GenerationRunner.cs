@@ -9,6 +9,25 @@ internal sealed record GenerationOutput(IReadOnlyList<GeneratedChoice> Choices, 
 /// <summary>Runs a request: a plain sampler call, or a strategy over the model's sampler.</summary>
 internal static class GenerationRunner
 {
+    /// <summary>
+    /// Runs the request under an activity lease (its rows count against the server's limits while it runs); a client
+    /// that disconnects cancels the work and the lease records it for /health.
+    /// </summary>
+    public static async Task<GenerationOutput> RunLeasedAsync(GenerationRequest request, ModelCatalog catalog, ServerOptions options,
+        ServerActivity activity, HttpContext context)
+    {
+        using var lease = activity.Enter(request.Rows);
+        try
+        {
+            return await RunAsync(request, catalog, options, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            lease.Cancelled = true;
+            throw;
+        }
+    }
+
     public static async Task<GenerationOutput> RunAsync(GenerationRequest request, ModelCatalog catalog, ServerOptions options, CancellationToken cancellationToken)
     {
         var sampler = request.Model.Sampler!;
@@ -35,7 +54,6 @@ internal static class GenerationRunner
 
         var pipeline = spec.Build(sampler, verifier, request.Sampling);
         var search = await pipeline.SolveAsync(new Problem(request.Prompt), cancellationToken);
-        if (search.Outcome == SearchOutcome.Cancelled) throw new OperationCanceledException(cancellationToken);
         var chosen = search.Chosen;
         var choice = new GeneratedChoice(chosen?.Text ?? "", chosen?.FinishReason ?? FinishReason.Stop, [], null);
         return new GenerationOutput([choice], search.Usage.GeneratedTokens, search, pipeline.Context.Budget);
