@@ -9,7 +9,9 @@ namespace TestTimeScaling.Torch.Tests.Integration;
 /// A model directory shaped like a real DeepSeek-V3-tokenizer checkpoint, written once per test class: a small
 /// random Llama with grouped-query attention, the real DeepSeek-V3 tokenizer.json (128,815 tokens, committed gzipped
 /// under Tokenization/Fixtures), a tokenizer_config.json with its real special tokens and chat template, and a
-/// generation_config.json. The vocab is padded to 129,280 rows as the real config.json does.
+/// generation_config.json. The vocab is padded to 129,280 rows as the real config.json does. Set
+/// <c>TTS_REALISTIC_DIR</c> to a folder to have it written there and kept (its <c>fp32</c> subfolder is a model
+/// directory the Generate sample runs on; see docs/model-support.md).
 /// </summary>
 public sealed class RealisticModelDirectory : IDisposable
 {
@@ -41,7 +43,9 @@ public sealed class RealisticModelDirectory : IDisposable
 
     public RealisticModelDirectory()
     {
-        Root = Path.Combine(Path.GetTempPath(), "tts-realistic-" + Guid.NewGuid().ToString("N"));
+        _keep = Environment.GetEnvironmentVariable("TTS_REALISTIC_DIR") is { Length: > 0 };
+        Root = _keep ? Path.GetFullPath(Environment.GetEnvironmentVariable("TTS_REALISTIC_DIR")!)
+            : Path.Combine(Path.GetTempPath(), "tts-realistic-" + Guid.NewGuid().ToString("N"));
         Float32 = Directory.CreateDirectory(Path.Combine(Root, "fp32")).FullName;
         Bfloat16 = Directory.CreateDirectory(Path.Combine(Root, "bf16")).FullName;
         Original = TinyModels.Random(Config, seed: 11);
@@ -66,6 +70,8 @@ public sealed class RealisticModelDirectory : IDisposable
     public string Bfloat16 { get; }
 
     private string Root { get; }
+
+    private readonly bool _keep;
 
     /// <summary>DeepSeek-V3's chat template, as committed for the chat-template reference tests.</summary>
     public static string ChatTemplateText { get; } = File.ReadAllText(Path.Combine(
@@ -117,6 +123,7 @@ public sealed class RealisticModelDirectory : IDisposable
     public void Dispose()
     {
         Original.Dispose();
+        if (_keep) return;
         try
         {
             Directory.Delete(Root, recursive: true);
