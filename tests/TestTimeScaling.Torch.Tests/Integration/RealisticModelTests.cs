@@ -137,6 +137,38 @@ public sealed class RealisticModelTests(RealisticModelDirectory model) : IClassF
         Assert.False(File.Exists(gguf));
     }
 
+    [Fact]
+    public void WithGpt35sTokenizerTheGgufExportRunsInLlamaCppWithTheSameIdsAndLogits()
+    {
+        // GPT-3.5's real tokenizer.json (cl100k: 100,261 tokens and 5 added ones, the Llama 3 split pattern) is one
+        // the exporter maps to llama.cpp ("llama-bpe"), so here llama.cpp is the independent check.
+        string source = Tokenization.ReferenceTokenizers.Directory("gpt35turbo")
+            ?? throw new InvalidOperationException("The committed gpt35turbo.tokenizer.json.gz fixture is missing.");
+        var config = RealisticModelDirectory.Config with { VocabSize = 100_352, BosTokenId = null, EosTokenIds = [100_257] };
+        using var temp = new Loading.TempDirectory();
+        using (var created = Support.TinyModels.Random(config, seed: 12))
+            DecoderCheckpoint.Save(created, temp.Path);
+        File.Copy(Path.Combine(source, "tokenizer.json"), temp.File("tokenizer.json"));
+        using var loaded = LanguageModel.Load(temp.Path);
+        string gguf = temp.File("gpt35-shaped.gguf");
+        GgufExporter.Export(loaded, gguf);
+
+        const string text = "Hello, world! 17 + 25 = 42; naïve café, 東京 🙂\n\tdef f(x): return x ** 2<|endoftext|>";
+        int[] ids = [.. loaded.Tokenizer.Encode(text)];
+        Assert.Equal(100_257, ids[^1]);
+        using var llama = new Export.LlamaCppRunner(gguf, 64);
+        Assert.Equal(ids, llama.Tokenize(text));
+        float[] ours = Logits(loaded.Decoder, ids);
+        float[][] theirs = llama.Logits(ids);
+        double diff = 0;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            Assert.Equal(config.VocabSize, theirs[t].Length);
+            for (int v = 0; v < config.VocabSize; v++) diff = Math.Max(diff, Math.Abs(ours[t * config.VocabSize + v] - theirs[t][v]));
+        }
+        Assert.True(diff < 1e-4, $"max |logit difference| {diff}");
+    }
+
     private static float[] Logits(LlamaDecoder decoder, int[] ids)
     {
         using var scope = NewDisposeScope();
