@@ -1,0 +1,178 @@
+using static TorchSharp.torch;
+
+namespace TestTimeScaling.Torch.Tests.Integration;
+
+/// <summary>
+/// End to end on a realistic model directory (<see cref="RealisticModelDirectory"/>): a real 128k-token tokenizer
+/// with its special tokens and chat template, a GQA network padded to the real vocab_size, saved by the library
+/// and loaded back through every validation <see cref="LanguageModel.Load"/> does.
+/// </summary>
+public sealed class RealisticModelTests(RealisticModelDirectory model) : IClassFixture<RealisticModelDirectory>
+{
+    private static readonly ChatTemplateMessage[] Conversation =
+    [
+        ChatTemplateMessage.System("You are a careful assistant."),
+        ChatTemplateMessage.User("What is 17 + 25? Answer in one line."),
+    ];
+
+    private const string RenderedPrompt =
+        RealisticModelDirectory.Bos + "You are a careful assistant.<｜User｜>What is 17 + 25? Answer in one line.<｜Assistant｜>";
+
+    [Fact]
+    public void LoadsWithTheRealTokenizerAndGivesTheSavedLogits()
+    {
+        using var loaded = LanguageModel.Load(model.Float32);
+
+        Assert.Equal(RealisticModelDirectory.Config.VocabSize, loaded.Config.VocabSize);
+        Assert.Equal(2, loaded.Config.NumKeyValueHeads);
+        Assert.Equal(0, loaded.Tokenizer.BosTokenId);
+        Assert.Equal([1], loaded.Tokenizer.EosTokenIds);
+        Assert.Equal(1, loaded.Tokenizer.PadTokenId);
+        Assert.True(loaded.Tokenizer.AddBosToken);
+        Assert.Equal(128_815, loaded.Tokenizer.VocabSize);
+
+        int[] ids = [.. loaded.Tokenizer.Encode(RenderedPrompt)];
+        float[] before = Logits(model.Original, ids), after = Logits(loaded.Decoder, ids);
+        Assert.Equal(ids.Length * RealisticModelDirectory.VocabSize, after.Length);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void TheChatTemplateRendersAndItsSpecialTokensEncodeAsSingleIds()
+    {
+        using var loaded = LanguageModel.Load(model.Float32);
+        var tokenizer = loaded.Tokenizer;
+
+        string prompt = tokenizer.ApplyChatTemplate(Conversation, addGenerationPrompt: true);
+        string history = tokenizer.ApplyChatTemplate(Conversation, addGenerationPrompt: false);
+
+        Assert.Equal(RenderedPrompt, prompt);
+        Assert.Equal(RenderedPrompt[..^"<｜Assistant｜>".Length], history);
+        int user = tokenizer.TokenToId("<｜User｜>")!.Value, assistant = tokenizer.TokenToId("<｜Assistant｜>")!.Value;
+        Assert.Equal((128_803, 128_804), (user, assistant));
+        var ids = tokenizer.Encode(prompt, addBos: false);
+        Assert.Equal(0, ids[0]);
+        Assert.Equal(assistant, ids[^1]);
+        Assert.Single(ids, id => id == 0);
+        Assert.Single(ids, id => id == user);
+        Assert.Single(ids, id => id == assistant);
+        // No piece of a special token's text leaks into ordinary tokens.
+        Assert.DoesNotContain(ids.Where(id => id is not (0 or 128_803 or 128_804)), id => tokenizer.IdToToken(id)!.Contains('｜'));
+        Assert.Equal(prompt, tokenizer.Decode(ids));
+    }
+
+    [Theory]
+    [InlineData("naïve café — 東京で寿司を食べた。👩‍👩‍👧‍👦 and 🇯🇵 ✔️ 𝟏𝟐𝟑 𠀋")]
+    [InlineData("def f(x):\n    return x ** 2  # 平方\n\n\t你好，世界！🙂")]
+    public void DecodeRoundTripsEmojiAndCjk(string text)
+    {
+        using var loaded = LanguageModel.Load(model.Float32);
+        var ids = loaded.Tokenizer.Encode(text);
+
+        Assert.Equal(text, loaded.Tokenizer.Decode(ids));
+        Assert.All(ids, id => Assert.InRange(id, 0, loaded.Tokenizer.VocabSize - 1));
+        Assert.DoesNotContain('\uFFFD', loaded.Tokenizer.Decode(ids));
+    }
+
+    [Fact]
+    public async Task GeneratesFromTheChatPromptReproduciblyUnderASeed()
+    {
+        using var loaded = LanguageModel.Load(model.Float32);
+        string prompt = loaded.Tokenizer.ApplyChatTemplate(Conversation, addGenerationPrompt: true);
+        // The template writes the BOS itself.
+        using var engine = loaded.CreateSampler(new GenerationEngineOptions { AddBosToken = false });
+        var request = new SampleRequest { Prompt = prompt, N = 4, Options = new SamplingOptions { MaxNewTokens = 8, Seed = 42, Temperature = 1.0 } };
+
+        var first = await engine.SampleAsync(request);
+        var second = await engine.SampleAsync(request);
+
+        Assert.Equal(4, first.Completions.Count);
+        Assert.Equal(loaded.Tokenizer.Encode(prompt).Count, first.Usage.PromptTokens);
+        foreach (var c in first.Completions)
+        {
+            Assert.True(c.GeneratedTokens == 8 || c.FinishReason == FinishReason.Stop, $"{c.GeneratedTokens} tokens, {c.FinishReason}");
+            Assert.All(c.TokenIds, id => Assert.InRange(id, 0, RealisticModelDirectory.VocabSize - 1));
+            Assert.Equal(loaded.Tokenizer.Decode(c.TokenIds), c.Text);
+        }
+        // A random 129k-way model samples different rows apart: the four completions are not copies of one another.
+        Assert.True(first.Completions.Select(c => string.Join(",", c.TokenIds)).Distinct().Count() > 1);
+        Assert.Equal(first.Completions.Select(c => c.TokenIds), second.Completions.Select(c => c.TokenIds));
+
+        var other = await engine.SampleAsync(request with { Options = request.Options with { Seed = 43 } });
+        Assert.NotEqual(first.Completions.Select(c => c.TokenIds), other.Completions.Select(c => c.TokenIds));
+    }
+
+    [Fact]
+    public void ABfloat16SaveLoadsToTheRoundedWeights()
+    {
+        using var loaded = LanguageModel.Load(model.Bfloat16);
+        Assert.Equal(ScalarType.Float32, loaded.Decoder.DType);
+
+        using (var scope = NewDisposeScope())
+        {
+            const string name = "model.layers.1.self_attn.k_proj.weight";
+            var rounded = model.Original.StateDict()[name].to(ScalarType.BFloat16).to(ScalarType.Float32);
+            Assert.Equal(0f, (rounded - loaded.Decoder.StateDict()[name]).abs().max().item<float>());
+        }
+        int[] ids = [.. loaded.Tokenizer.Encode(RenderedPrompt)];
+        float[] exact = Logits(model.Original, ids), halved = Logits(loaded.Decoder, ids);
+        double diff = exact.Zip(halved, (a, b) => Math.Abs(a - b)).Max();
+        double scale = exact.Max(Math.Abs);
+        // bf16 keeps about three significant digits: close to the fp32 logits, but not equal to them.
+        Assert.InRange(diff, 1e-7, 0.05 * scale);
+    }
+
+    [Fact]
+    public void GgufExportRefusesTheDeepSeekPreTokenizerByName()
+    {
+        using var loaded = LanguageModel.Load(model.Float32);
+        string gguf = Path.Combine(Path.GetTempPath(), "tts-realistic-" + Guid.NewGuid().ToString("N") + ".gguf");
+
+        // DeepSeek-V3 splits digits and CJK runs before its main regex; llama.cpp has a name for that ("deepseek-v3"),
+        // but the exporter maps only GPT-2's and Llama 3's pre-tokenizers, so it refuses rather than writing a file
+        // that would tokenize differently.
+        var error = Assert.Throws<NotSupportedException>(() => GgufExporter.Export(loaded, gguf));
+        Assert.Contains("pre-tokenizer", error.Message);
+        Assert.Contains("tokenizer.json", error.Message);
+        Assert.False(File.Exists(gguf));
+    }
+
+    [Fact]
+    public void WithGpt35sTokenizerTheGgufExportRunsInLlamaCppWithTheSameIdsAndLogits()
+    {
+        // GPT-3.5's real tokenizer.json (cl100k: 100,261 tokens and 5 added ones, the Llama 3 split pattern) is one
+        // the exporter maps to llama.cpp ("llama-bpe"), so here llama.cpp is the independent check.
+        string source = Tokenization.ReferenceTokenizers.Directory("gpt35turbo")
+            ?? throw new InvalidOperationException("The committed gpt35turbo.tokenizer.json.gz fixture is missing.");
+        var config = RealisticModelDirectory.Config with { VocabSize = 100_352, BosTokenId = null, EosTokenIds = [100_257] };
+        using var temp = new Loading.TempDirectory();
+        using (var created = Support.TinyModels.Random(config, seed: 12))
+            DecoderCheckpoint.Save(created, temp.Path);
+        File.Copy(Path.Combine(source, "tokenizer.json"), temp.File("tokenizer.json"));
+        using var loaded = LanguageModel.Load(temp.Path);
+        string gguf = temp.File("gpt35-shaped.gguf");
+        GgufExporter.Export(loaded, gguf);
+
+        const string text = "Hello, world! 17 + 25 = 42; naïve café, 東京 🙂\n\tdef f(x): return x ** 2<|endoftext|>";
+        int[] ids = [.. loaded.Tokenizer.Encode(text)];
+        Assert.Equal(100_257, ids[^1]);
+        using var llama = new Export.LlamaCppRunner(gguf, 64);
+        Assert.Equal(ids, llama.Tokenize(text));
+        float[] ours = Logits(loaded.Decoder, ids);
+        float[][] theirs = llama.Logits(ids);
+        double diff = 0;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            Assert.Equal(config.VocabSize, theirs[t].Length);
+            for (int v = 0; v < config.VocabSize; v++) diff = Math.Max(diff, Math.Abs(ours[t * config.VocabSize + v] - theirs[t][v]));
+        }
+        Assert.True(diff < 1e-4, $"max |logit difference| {diff}");
+    }
+
+    private static float[] Logits(LlamaDecoder decoder, int[] ids)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return decoder.Forward(tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0)).data<float>().ToArray();
+    }
+}
