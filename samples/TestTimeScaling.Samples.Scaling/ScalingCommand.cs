@@ -78,6 +78,24 @@ public sealed class ScalingCommand
         DefaultValueFactory = _ => Defaults.Aggregation.ToString().ToLowerInvariant(),
     }.AcceptOnlyFromAmong("last", "min", "product", "mean");
 
+    private readonly Option<int> _traces = new Option<int>("--traces")
+    {
+        Description = "Save the step-level searches (beam search, DVTS, particle filtering) of the first N problems to traces.json for the HTML report; 0: none.",
+        DefaultValueFactory = _ => Defaults.TraceProblems,
+    }.InRange(0, EvaluationSplits.HeldOut.Count);
+
+    private readonly Option<int?> _traceBudget = new("--trace-budget")
+    {
+        Description = "The budget whose searches --traces saves (default: 4, or the run's budget nearest to it).",
+        HelpName = "N",
+    };
+
+    private readonly Option<string?> _from = new("--from")
+    {
+        Description = "Run nothing: re-read a finished run's results.json (and traces.json beside it) and rewrite its table, plots and report.html there.",
+        HelpName = "results.json",
+    };
+
     /// <summary>Builds the command.</summary>
     public ScalingCommand()
     {
@@ -87,6 +105,7 @@ public sealed class ScalingCommand
             """)
         {
             _problems, _strategies, _budgets, _seed, _device, _out, _models, _temperature, _maxNewTokens, _aggregation,
+            _traces, _traceBudget, _from,
         };
         Root.Validators.Add(result =>
         {
@@ -103,6 +122,8 @@ public sealed class ScalingCommand
                 return; // a value that did not parse: its own error is reported
             }
             if (names is null || budgets is null) return;
+            if (result.GetValue(_traceBudget) is { } traced && !budgets.Contains(traced))
+                result.AddError($"--trace-budget {traced} is not one of --budgets ({string.Join(", ", budgets)}).");
             if (!names.Any(n => budgets.Any(b => StrategyCatalog.Find(n)!.Supports(b))))
                 result.AddError($"nothing to run: {string.Join(", ", names)} at budget(s) {string.Join(", ", budgets)} ('single' runs at budget 1 only).");
         });
@@ -110,6 +131,13 @@ public sealed class ScalingCommand
 
     /// <summary>The root command; give it an action, then parse.</summary>
     public RootCommand Root { get; }
+
+    /// <summary>The results.json to re-render (--from), or null to run the study.</summary>
+    public string? RenderFrom(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.GetValue(_from);
+    }
 
     /// <summary>The options a successful parse stands for.</summary>
     public ScalingOptions Bind(ParseResult parse)
@@ -127,6 +155,8 @@ public sealed class ScalingCommand
             Temperature = parse.GetValue(_temperature),
             MaxNewTokens = parse.GetValue(_maxNewTokens),
             Aggregation = Enum.Parse<StepAggregation>(parse.GetValue(_aggregation)!, ignoreCase: true),
+            TraceProblems = parse.GetValue(_traces),
+            TraceBudget = parse.GetValue(_traceBudget),
         };
     }
 

@@ -147,7 +147,12 @@ public static class ScalingPlot
     private static ScottPlot.TickGenerators.NumericManual LogAxis(double min, double max)
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        foreach (var v in LogTicks.OneTwoFive(min, max)) ticks.AddMajor(Math.Log10(v), LogTicks.Label(v));
+        var major = LogTicks.OneTwoFive(min, max);
+        foreach (var v in major) ticks.AddMajor(Math.Log10(v), LogTicks.Label(v));
+        // Minor ticks at every integer multiple within each decade (3, 4, 6, 7, 8, 9 x 10^k) finish the log ruler.
+        for (int decade = (int)Math.Floor(Math.Log10(major[0])); Math.Pow(10, decade) <= major[^1]; decade++)
+            foreach (var m in new[] { 3, 4, 6, 7, 8, 9 })
+                if (m * Math.Pow(10, decade) is var v && v > major[0] && v < major[^1]) ticks.AddMinor(Math.Log10(v));
         return ticks;
     }
 
