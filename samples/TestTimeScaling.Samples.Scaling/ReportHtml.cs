@@ -101,13 +101,16 @@ public static class ReportHtml
         html.Append("<li><div class=\"node").Append(node.OnChosenPath ? " chosen" : "").Append("\"><span class=\"step\">").Append(E(node.Text)).Append("</span>");
         if (node.Score is { } score) html.Append(" <span class=\"score\" title=\"verifier score of this step\">").Append(score.ToString("0.000", CultureInfo.InvariantCulture)).Append("</span>");
         if (node.Paths > 1) html.Append(" <span class=\"paths\" title=\"returned candidates through this step\">×").Append(node.Paths.ToString(CultureInfo.InvariantCulture)).Append("</span>");
-        foreach (var end in node.Ends)
+        // Identical candidates (beams or particles that reached the same text) are one entry with their count.
+        foreach (var same in node.Ends.GroupBy(e => e.Text, StringComparer.Ordinal))
         {
+            var end = same.First();
             bool right = end.Answer is not null && end.Answer == search.Reference;
             bool chosen = end.Text == search.ChosenText;
             html.Append(" <span class=\"end").Append(chosen ? " picked" : "").Append("\">")
                 .Append(E(FormattableString.Invariant($"{(chosen ? "chosen: " : "")}answer {end.Answer ?? "none"}")))
                 .Append(right ? " ✓" : " ✗");
+            if (same.Count() > 1) html.Append(E(FormattableString.Invariant($" ×{same.Count()}")));
             if (end.Score is { } s) html.Append(E(FormattableString.Invariant($", score {s:0.000}")));
             html.Append(E(FormattableString.Invariant($", {end.GeneratedTokens} tokens, {end.FinishReason}"))).Append("</span>");
         }

@@ -123,9 +123,13 @@ public static class ScalingPlot
             line.LinePattern = LinePattern.Dashed;
             line.LegendText = FormattableString.Invariant($"fit: exp({f.A:F3}·k^{f.B:F3})");
         }
-        plot.Axes.Bottom.TickGenerator = LogAxis(1, kMax);
-        double low = Math.Max(0, ys.Min() - 5), high = Math.Min(100, ys.Max() + 5);
-        plot.Axes.SetLimits(-0.05, Math.Log10(kMax) + 0.05, low, high);
+        // k doubles from point to point, so the ticks are the measured k themselves.
+        var kTicks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var (k, _) in curve.Points) kTicks.AddMajor(Math.Log10(k), LogTicks.Label(k));
+        plot.Axes.Bottom.TickGenerator = kTicks;
+        double low = Math.Max(0, ys.Min() - 5), high = Math.Min(100, ys.Max() + 3);
+        double pad = Math.Max(0.06, 0.04 * Math.Log10(kMax));
+        plot.Axes.SetLimits(-pad, Math.Log10(kMax) + pad, low, high);
         plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.15);
         plot.Title("Coverage: share of problems with a right answer among k samples");
         plot.XLabel($"samples k (log scale); {curve.Source}");
