@@ -109,6 +109,22 @@ public sealed class ScalingCommand
         };
         Root.Validators.Add(result =>
         {
+            // Re-rendering runs nothing, so a run option beside --from would be silently ignored: say so instead.
+            if (result.GetResult(_from) is { Implicit: false })
+            {
+                var given = Root.Options.Where(o => o != _from && result.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (given.Count > 0) result.AddError($"--from re-renders a finished run and takes no run options; drop {string.Join(", ", given)}.");
+                return;
+            }
+            try
+            {
+                if (result.GetValue(_traceBudget) is { } traced && result.GetValue(_budgets) is { } run && !run.Contains(traced))
+                    result.AddError($"--trace-budget {traced} is not one of --budgets ({string.Join(", ", run)}).");
+            }
+            catch (InvalidOperationException)
+            {
+                // --budgets did not parse: its own error is reported.
+            }
             // A strategy with a fixed budget (the single-sample baseline) can leave nothing to run.
             IReadOnlyList<string>? names;
             IReadOnlyList<int>? budgets;
@@ -122,8 +138,6 @@ public sealed class ScalingCommand
                 return; // a value that did not parse: its own error is reported
             }
             if (names is null || budgets is null) return;
-            if (result.GetValue(_traceBudget) is { } traced && !budgets.Contains(traced))
-                result.AddError($"--trace-budget {traced} is not one of --budgets ({string.Join(", ", budgets)}).");
             if (!names.Any(n => budgets.Any(b => StrategyCatalog.Find(n)!.Supports(b))))
                 result.AddError($"nothing to run: {string.Join(", ", names)} at budget(s) {string.Join(", ", budgets)} ('single' runs at budget 1 only).");
         });

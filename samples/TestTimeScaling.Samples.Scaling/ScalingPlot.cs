@@ -115,10 +115,15 @@ public static class ScalingPlot
         measured.MarkerSize = 9;
         measured.LegendText = "coverage (measured)";
         double kMax = curve.Points.Max(p => p.K);
+        double low = ys.Min(), high = ys.Max();
         if (fit is { } f)
         {
             double[] fx = [.. Enumerable.Range(0, 61).Select(i => Math.Log10(kMax) * i / 60.0)];
-            var line = plot.Add.Scatter(fx, [.. fx.Select(x => 100 * Coverage.Evaluate(f, Math.Pow(10, x)))], Colors.Black.WithOpacity(0.6));
+            double[] fy = [.. fx.Select(x => 100 * Coverage.Evaluate(f, Math.Pow(10, x)))];
+            // The y range holds the fitted curve too, so a poor fit shows as a gap rather than running off the panel.
+            low = Math.Min(low, fy.Min());
+            high = Math.Max(high, fy.Max());
+            var line = plot.Add.Scatter(fx, fy, Colors.Black.WithOpacity(0.6));
             line.MarkerSize = 0;
             line.LinePattern = LinePattern.Dashed;
             line.LegendText = FormattableString.Invariant($"fit: exp({f.A:F3}·k^{f.B:F3})");
@@ -127,7 +132,8 @@ public static class ScalingPlot
         var kTicks = new ScottPlot.TickGenerators.NumericManual();
         foreach (var (k, _) in curve.Points) kTicks.AddMajor(Math.Log10(k), LogTicks.Label(k));
         plot.Axes.Bottom.TickGenerator = kTicks;
-        double low = Math.Max(0, ys.Min() - 5), high = Math.Min(100, ys.Max() + 3);
+        low = Math.Max(0, low - 5);
+        high = Math.Min(100, high + 3);
         double pad = Math.Max(0.06, 0.04 * Math.Log10(kMax));
         plot.Axes.SetLimits(-pad, Math.Log10(kMax) + pad, low, high);
         plot.Grid.MajorLineColor = Colors.Black.WithOpacity(0.15);
