@@ -56,7 +56,7 @@ public static class ReportHtml
 
         html.Append("<h2>Searches step by step</h2>");
         if (searches.Count == 0)
-            html.Append("<p>No searches were recorded in this run (run with <code>--traces N</code> to keep the first N problems' searches).</p>");
+            html.Append("<p>No searches were recorded in this run (run with <code>--traces N</code> to keep N problems' searches).</p>");
         else
         {
             html.Append("<p class=\"note\">Each tree joins the returned candidates at the steps they share; a node shows its step, the verifier's score of that step ")

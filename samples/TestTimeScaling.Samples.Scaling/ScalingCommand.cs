@@ -80,7 +80,7 @@ public sealed class ScalingCommand
 
     private readonly Option<int> _traces = new Option<int>("--traces")
     {
-        Description = "Save the step-level searches (beam search, DVTS, particle filtering) of the first N problems to traces.json for the HTML report; 0: none.",
+        Description = "Save the step-level searches (beam search, DVTS, particle filtering) of N problems, spread evenly over the levels, to traces.json for the HTML report; 0: none.",
         DefaultValueFactory = _ => Defaults.TraceProblems,
     }.InRange(0, EvaluationSplits.HeldOut.Count);
 

@@ -37,7 +37,7 @@ public sealed record ScalingOptions
     /// </summary>
     public StepAggregation Aggregation { get; init; } = StepAggregation.Last;
 
-    /// <summary>How many of the first problems get their search traces saved to traces.json (0: none).</summary>
+    /// <summary>How many problems, spread evenly over the run's (so over the levels), get their searches saved to traces.json (0: none).</summary>
     public int TraceProblems { get; init; } = 3;
 
     /// <summary>The budget whose searches are traced; null picks 4 when it runs, else the nearest budget run.</summary>

@@ -32,8 +32,8 @@ public static class StudyRun
         using var sampler = policy.CreateSampler();
         var prm = prmModel.CreateProcessVerifier(new ProcessRewardOptions { Aggregation = options.Aggregation });
         var problems = ProblemSelection.Evenly(options.Problems);
-        // The step-level searches on the first few problems are kept for the HTML report (a copy of each finished result).
-        var recorder = new TraceRecorder(options.TraceProblems, TraceRecorder.PickBudget(options.TraceBudget, options.Budgets));
+        // The step-level searches on a few problems are kept for the HTML report (a copy of each finished result).
+        var recorder = new TraceRecorder(options.TraceProblems, TraceRecorder.PickBudget(options.TraceBudget, options.Budgets), problems.Count);
         var runner = new ScalingRunner(sampler, prm, options) { Solved = options.TraceProblems > 0 ? recorder.Observe : null };
         var cells = runner.Cells();
 

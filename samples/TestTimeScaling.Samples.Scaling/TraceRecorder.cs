@@ -4,7 +4,8 @@ namespace TestTimeScaling.Samples.Scaling;
 
 /// <summary>
 /// Keeps the searches of the step-level strategies (beam search, DVTS, particle filtering, learned and perfect verifier)
-/// on the first few problems at one budget, for the report; copying a finished result costs nothing next to the search.
+/// on a few problems spread evenly over the run's list (which runs from level 1 to 5, so the traced problems span the
+/// levels) at one budget, for the report; copying a finished result costs nothing next to the search.
 /// </summary>
 public sealed class TraceRecorder
 {
@@ -13,16 +14,21 @@ public sealed class TraceRecorder
         "beam-search", "dvts", "particle-filtering", "beam-search-perfect", "dvts-perfect", "particle-filtering-perfect",
     };
 
-    private readonly int _problems;
+    private readonly HashSet<int> _indices;
     private readonly List<RecordedSearch> _searches = [];
 
-    /// <summary>Records the first <paramref name="problems"/> problems at <paramref name="budget"/>.</summary>
-    public TraceRecorder(int problems, int budget)
+    /// <summary>Records <paramref name="problems"/> of the run's <paramref name="total"/> problems, evenly spread, at <paramref name="budget"/>.</summary>
+    public TraceRecorder(int problems, int budget, int total)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(problems);
-        _problems = problems;
+        ArgumentOutOfRangeException.ThrowIfNegative(total);
         Budget = budget;
+        _indices = [.. Spread(Math.Min(problems, total), total)];
     }
+
+    /// <summary>The indices of <paramref name="count"/> of <paramref name="total"/> problems: the middle of each of count equal slices.</summary>
+    public static IReadOnlyList<int> Spread(int count, int total) =>
+        [.. Enumerable.Range(0, count).Select(i => (int)(((2L * i + 1) * total) / (2L * count)))];
 
     /// <summary>The budget whose searches are kept.</summary>
     public int Budget { get; }
@@ -37,7 +43,7 @@ public sealed class TraceRecorder
     /// <summary>Keeps <paramref name="result"/> when it is one of the traced searches (the runner's <see cref="ScalingRunner.Solved"/> hook).</summary>
     public void Observe(StrategySpec spec, int budget, ArithmeticProblem problem, int index, SearchResult result)
     {
-        if (index >= _problems || budget != Budget || !Traced.Contains(spec.Name)) return;
+        if (!_indices.Contains(index) || budget != Budget || !Traced.Contains(spec.Name)) return;
         lock (_searches)
             _searches.Add(new RecordedSearch(spec.Name, budget, problem.Id, problem.Level, problem.Prompt, problem.AnswerText,
                 result.Answer, result.Answer is not null && result.Answer == problem.AnswerText, result.Outcome, result.Chosen?.Text,

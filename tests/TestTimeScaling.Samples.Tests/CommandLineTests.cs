@@ -33,5 +33,9 @@ public sealed class CommandLineTests
         Assert.Equal(4, TraceRecorder.PickBudget(null, [1, 2, 4, 8]));
         Assert.Equal(2, TraceRecorder.PickBudget(null, [1, 2]));
         Assert.Equal(8, TraceRecorder.PickBudget(null, [8, 32]));
+        // Traced problems: the middle of equal slices, so 3 of 90 (18 per level, in level order) are of levels 1, 3 and 5.
+        Assert.Equal([15, 45, 75], TraceRecorder.Spread(3, 90));
+        Assert.Equal([0, 1, 2], TraceRecorder.Spread(3, 3));
+        Assert.Empty(TraceRecorder.Spread(0, 90));
     }
 }

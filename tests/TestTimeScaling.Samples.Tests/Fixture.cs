@@ -1,7 +1,7 @@
 namespace TestTimeScaling.Samples.Tests;
 
 /// <summary>
-/// A tiny recorded run (3 problems, budgets 1 and 4, traces of the first 3 problems), made by
+/// A tiny recorded run (3 problems, budgets 1 and 4, traces of all 3 problems), made by
 /// <c>dotnet run -c Release --project samples/TestTimeScaling.Samples.Scaling -- --problems 3 --budgets 1,4
 /// --strategies single,majority,best-of-n,best-of-n-perfect,beam-search,dvts,particle-filtering --traces 3
 /// --out tests/TestTimeScaling.Samples.Tests/Fixtures/tiny-run</c> (only results.json and traces.json are kept).
