@@ -140,7 +140,7 @@ public static class ReportHtml
         ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:18px;border-left:1px dashed #ccc}ul.tree{padding-left:4px;border:none}
         .node{margin:2px 0;padding:1px 6px;border-radius:4px;display:inline-block;font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px}
         .node.chosen{background:#e3f5ea;outline:1px solid #18794e}.chosen-key{background:#e3f5ea;padding:0 4px}
-        .score{color:#1f5fa8}.paths{color:#8a5a00}.end{color:#555}.end.picked{color:#18794e;font-weight:600}
+        .step{white-space:pre}.score{color:#1f5fa8}.paths{color:#8a5a00}.end{color:#555}.end.picked{color:#18794e;font-weight:600}
         """;
 
     // The filter and the expand/collapse buttons; nothing else runs, and nothing is fetched.
