@@ -49,7 +49,7 @@ public sealed class ScalingCommand
 
     private readonly Option<string> _out = new("--out")
     {
-        Description = "Output folder for results.json, results.csv and scaling.png.",
+        Description = "Output folder for results.json, results.csv, traces.json, scaling.png, coverage.png and report.html.",
         HelpName = "dir",
         DefaultValueFactory = _ => Defaults.OutputDirectory,
     };
@@ -101,7 +101,8 @@ public sealed class ScalingCommand
     {
         Root = new RootCommand("""
             Runs test-time scaling strategies on the embedded arithmetic policy and process reward model over held-out
-            problems at growing budgets, then prints a table and writes JSON, CSV and a PNG plot.
+            problems at growing budgets, then prints a table and writes JSON, CSV, two PNG plots and a self-contained HTML
+            report; --from re-renders a finished run's files without running anything.
             """)
         {
             _problems, _strategies, _budgets, _seed, _device, _out, _models, _temperature, _maxNewTokens, _aggregation,

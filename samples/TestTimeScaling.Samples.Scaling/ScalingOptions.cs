@@ -19,7 +19,7 @@ public sealed record ScalingOptions
     /// <summary>"cpu" or "cuda".</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Where the JSON, CSV and PNG go.</summary>
+    /// <summary>Where the JSON, CSV, plots and HTML report go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("out", "scaling");
 
     /// <summary>The folder holding arithmetic-policy and arithmetic-prm; null finds the embedded models.</summary>
