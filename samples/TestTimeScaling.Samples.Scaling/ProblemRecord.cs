@@ -13,6 +13,10 @@ namespace TestTimeScaling.Samples.Scaling;
 /// <param name="ForwardPasses">Policy forward calls.</param>
 /// <param name="VerifierCalls">Solutions the PRM scored.</param>
 /// <param name="Seconds">Wall time of the solve, sampler and verifier together.</param>
+/// <param name="CorrectCandidates">
+/// How many of the candidates carry the right answer (null in files written before it was recorded): with the candidate
+/// count it gives coverage, pass@k, without rerunning anything.
+/// </param>
 public sealed record ProblemRecord(
     string ProblemId,
     int Level,
@@ -25,4 +29,5 @@ public sealed record ProblemRecord(
     long PromptTokens,
     long ForwardPasses,
     long VerifierCalls,
-    double Seconds);
+    double Seconds,
+    int? CorrectCandidates = null);

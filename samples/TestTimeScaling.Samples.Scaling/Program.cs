@@ -1,5 +1,6 @@
 // The main job: every test-time scaling strategy on the embedded arithmetic policy and process reward model,
-// over held-out problems at budgets 1..32; prints a table and writes results.json, results.csv and scaling.png.
+// over held-out problems at budgets 1..32; prints a table and writes results.json, results.csv, traces.json, scaling.png,
+// coverage.png and report.html. "--from out/scaling/results.json" re-renders a finished run without running anything.
 //   dotnet run -c Release --project samples/TestTimeScaling.Samples.Scaling [-- --problems 30 --budgets 1,2,4 ...]
 using System.CommandLine;
 using TestTimeScaling.Samples.Scaling;
@@ -7,6 +8,15 @@ using TestTimeScaling.Samples.Scaling;
 var command = new ScalingCommand();
 command.Root.SetAction(async parse =>
 {
+    if (command.RenderFrom(parse) is { } from)
+    {
+        try { return RunPresentation.Render(from); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
     var options = command.Bind(parse);
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) =>

@@ -16,7 +16,12 @@ public static class ResultFiles
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // A search's figures may hold a NaN (an effective sample size of all-zero weights); keep it rather than fail.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
+
+    /// <summary>The file name of a run's recorded searches, next to results.json.</summary>
+    public const string TracesFile = "traces.json";
 
     /// <summary>The whole report as indented JSON.</summary>
     public static string ToJson(RunReport report) =>
@@ -50,6 +55,47 @@ public static class ResultFiles
         File.WriteAllText(json, ToJson(report));
         File.WriteAllText(csv, ToCsv(report.Cells));
         return (json, csv);
+    }
+
+    /// <summary>Reads a finished run's results.json back.</summary>
+    /// <exception cref="InvalidDataException">The file is not a results.json of this program.</exception>
+    public static RunReport Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"no results file at '{path}' (--from).", path);
+        RunReport? report;
+        try { report = JsonSerializer.Deserialize<RunReport>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"'{path}' is not a results.json of the scaling study: {e.Message}", e); }
+        if (report?.Cells is null || report.Options is null)
+            throw new InvalidDataException($"'{path}' is not a results.json of the scaling study: it has no 'cells' or 'options'.");
+        if (report.Cells.Any(c => c.Problems is null || c.Accuracy is null || c.Strategy is null))
+            throw new InvalidDataException($"'{path}': a cell lacks 'strategy', 'accuracy' or 'problems'.");
+        return report;
+    }
+
+    /// <summary>Writes the recorded searches as traces.json into <paramref name="directory"/>; returns its path.</summary>
+    public static string WriteTraces(IReadOnlyList<RecordedSearch> searches, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, TracesFile);
+        File.WriteAllText(path, JsonSerializer.Serialize(searches, Json));
+        return path;
+    }
+
+    /// <summary>The recorded searches in <paramref name="path"/>; none when the file does not exist.</summary>
+    /// <exception cref="InvalidDataException">The file exists but does not hold recorded searches.</exception>
+    public static IReadOnlyList<RecordedSearch> ReadTraces(string path)
+    {
+        if (!File.Exists(path)) return [];
+        try
+        {
+            var searches = JsonSerializer.Deserialize<List<RecordedSearch>>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"'{path}' holds null, not a list of recorded searches.");
+            if (searches.Any(s => s?.Candidates is null || s.Events is null || s.Strategy is null))
+                throw new InvalidDataException($"'{path}': a recorded search lacks 'strategy', 'candidates' or 'events'.");
+            return searches;
+        }
+        catch (JsonException e) { throw new InvalidDataException($"'{path}' is not a traces.json of the scaling study: {e.Message}", e); }
     }
 
     private static string Num(double x) => x.ToString("0.######", CultureInfo.InvariantCulture);

@@ -6,7 +6,8 @@ namespace TestTimeScaling.Samples.Scaling;
 /// <summary>The results as a fixed-width text table for the console (and as Markdown for the docs).</summary>
 public static class ResultTable
 {
-    private static readonly string[] Headers = ["strategy", "N", "problems", "accuracy [95% CI]", "gen tokens", "fwd passes", "PRM calls", "wall s"];
+    /// <summary>The column headers.</summary>
+    public static IReadOnlyList<string> Headers { get; } = ["strategy", "N", "problems", "accuracy [95% CI]", "gen tokens", "fwd passes", "PRM calls", "wall s"];
 
     /// <summary>One row per cell, columns aligned.</summary>
     public static string Format(IReadOnlyList<CellResult> cells)
@@ -40,7 +41,8 @@ public static class ResultTable
         return text.ToString();
     }
 
-    private static string[] Row(CellResult c) =>
+    /// <summary>One cell's row, as the table prints it.</summary>
+    public static string[] Row(CellResult c) =>
     [
         c.Strategy,
         c.Budget.ToString(CultureInfo.InvariantCulture),

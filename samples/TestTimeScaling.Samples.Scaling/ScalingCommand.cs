@@ -49,7 +49,7 @@ public sealed class ScalingCommand
 
     private readonly Option<string> _out = new("--out")
     {
-        Description = "Output folder for results.json, results.csv and scaling.png.",
+        Description = "Output folder for results.json, results.csv, traces.json, scaling.png, coverage.png and report.html.",
         HelpName = "dir",
         DefaultValueFactory = _ => Defaults.OutputDirectory,
     };
@@ -78,18 +78,54 @@ public sealed class ScalingCommand
         DefaultValueFactory = _ => Defaults.Aggregation.ToString().ToLowerInvariant(),
     }.AcceptOnlyFromAmong("last", "min", "product", "mean");
 
+    private readonly Option<int> _traces = new Option<int>("--traces")
+    {
+        Description = "Save the step-level searches (beam search, DVTS, particle filtering) of N problems, spread evenly over the levels, to traces.json for the HTML report; 0: none.",
+        DefaultValueFactory = _ => Defaults.TraceProblems,
+    }.InRange(0, EvaluationSplits.HeldOut.Count);
+
+    private readonly Option<int?> _traceBudget = new("--trace-budget")
+    {
+        Description = "The budget whose searches --traces saves (default: 4, or the run's budget nearest to it).",
+        HelpName = "N",
+    };
+
+    private readonly Option<string?> _from = new("--from")
+    {
+        Description = "Run nothing: re-read a finished run's results.json (and traces.json beside it) and rewrite its table, plots and report.html there.",
+        HelpName = "results.json",
+    };
+
     /// <summary>Builds the command.</summary>
     public ScalingCommand()
     {
         Root = new RootCommand("""
             Runs test-time scaling strategies on the embedded arithmetic policy and process reward model over held-out
-            problems at growing budgets, then prints a table and writes JSON, CSV and a PNG plot.
+            problems at growing budgets, then prints a table and writes JSON, CSV, two PNG plots and a self-contained HTML
+            report; --from re-renders a finished run's files without running anything.
             """)
         {
             _problems, _strategies, _budgets, _seed, _device, _out, _models, _temperature, _maxNewTokens, _aggregation,
+            _traces, _traceBudget, _from,
         };
         Root.Validators.Add(result =>
         {
+            // Re-rendering runs nothing, so a run option beside --from would be silently ignored: say so instead.
+            if (result.GetResult(_from) is { Implicit: false })
+            {
+                var given = Root.Options.Where(o => o != _from && result.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (given.Count > 0) result.AddError($"--from re-renders a finished run and takes no run options; drop {string.Join(", ", given)}.");
+                return;
+            }
+            try
+            {
+                if (result.GetValue(_traceBudget) is { } traced && result.GetValue(_budgets) is { } run && !run.Contains(traced))
+                    result.AddError($"--trace-budget {traced} is not one of --budgets ({string.Join(", ", run)}).");
+            }
+            catch (InvalidOperationException)
+            {
+                // --budgets did not parse: its own error is reported.
+            }
             // A strategy with a fixed budget (the single-sample baseline) can leave nothing to run.
             IReadOnlyList<string>? names;
             IReadOnlyList<int>? budgets;
@@ -111,6 +147,13 @@ public sealed class ScalingCommand
     /// <summary>The root command; give it an action, then parse.</summary>
     public RootCommand Root { get; }
 
+    /// <summary>The results.json to re-render (--from), or null to run the study.</summary>
+    public string? RenderFrom(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.GetValue(_from);
+    }
+
     /// <summary>The options a successful parse stands for.</summary>
     public ScalingOptions Bind(ParseResult parse)
     {
@@ -127,6 +170,8 @@ public sealed class ScalingCommand
             Temperature = parse.GetValue(_temperature),
             MaxNewTokens = parse.GetValue(_maxNewTokens),
             Aggregation = Enum.Parse<StepAggregation>(parse.GetValue(_aggregation)!, ignoreCase: true),
+            TraceProblems = parse.GetValue(_traces),
+            TraceBudget = parse.GetValue(_traceBudget),
         };
     }
 

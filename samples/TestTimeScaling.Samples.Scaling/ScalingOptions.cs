@@ -19,7 +19,7 @@ public sealed record ScalingOptions
     /// <summary>"cpu" or "cuda".</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Where the JSON, CSV and PNG go.</summary>
+    /// <summary>Where the JSON, CSV, plots and HTML report go.</summary>
     public string OutputDirectory { get; init; } = Path.Combine("out", "scaling");
 
     /// <summary>The folder holding arithmetic-policy and arithmetic-prm; null finds the embedded models.</summary>
@@ -36,6 +36,12 @@ public sealed record ScalingOptions
     /// rank partial solutions by the last step's score, the library's default for them).
     /// </summary>
     public StepAggregation Aggregation { get; init; } = StepAggregation.Last;
+
+    /// <summary>How many problems, spread evenly over the run's (so over the levels), get their searches saved to traces.json (0: none).</summary>
+    public int TraceProblems { get; init; } = 3;
+
+    /// <summary>The budget whose searches are traced; null picks 4 when it runs, else the nearest budget run.</summary>
+    public int? TraceBudget { get; init; }
 }
 
 /// <summary>An option names a models folder or device that cannot be used; the program prints the message and exits with code 2.</summary>

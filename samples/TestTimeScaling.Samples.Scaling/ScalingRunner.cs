@@ -20,6 +20,9 @@ public sealed class ScalingRunner
         _options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
+    /// <summary>Called with every finished search (strategy, budget, problem, its index, result); the trace recorder listens here.</summary>
+    public Action<StrategySpec, int, ArithmeticProblem, int, SearchResult>? Solved { get; init; }
+
     /// <summary>The (strategy, budget) pairs the options ask for, in run order.</summary>
     public IReadOnlyList<(StrategySpec Strategy, int Budget)> Cells() =>
         [.. from name in _options.Strategies
@@ -89,6 +92,7 @@ public sealed class ScalingRunner
         {
             return null;
         }
+        Solved?.Invoke(spec, budget, problem, index, result);
         var usage = result.Usage;
         return new ProblemRecord(
             problem.Id,
@@ -102,7 +106,8 @@ public sealed class ScalingRunner
             usage.PromptTokens,
             usage.ForwardPasses,
             usage.VerifierCalls,
-            clock.Elapsed.TotalSeconds);
+            clock.Elapsed.TotalSeconds,
+            result.Candidates.Count(c => c.Answer == problem.AnswerText));
     }
 
     /// <summary>A seed for problem <paramref name="index"/> of a run seeded with <paramref name="seed"/> (SplitMix64, so neighbours are unrelated).</summary>

@@ -32,7 +32,9 @@ public static class StudyRun
         using var sampler = policy.CreateSampler();
         var prm = prmModel.CreateProcessVerifier(new ProcessRewardOptions { Aggregation = options.Aggregation });
         var problems = ProblemSelection.Evenly(options.Problems);
-        var runner = new ScalingRunner(sampler, prm, options);
+        // The step-level searches on a few problems are kept for the HTML report (a copy of each finished result).
+        var recorder = new TraceRecorder(options.TraceProblems, TraceRecorder.PickBudget(options.TraceBudget, options.Budgets), problems.Count);
+        var runner = new ScalingRunner(sampler, prm, options) { Solved = options.TraceProblems > 0 ? recorder.Observe : null };
         var cells = runner.Cells();
 
         Console.WriteLine($"Models: {models} ({Parameters(policy):N0}-parameter policy, {Parameters(prmModel):N0}-parameter PRM) on {device?.ToString() ?? "cpu"}");
@@ -68,13 +70,10 @@ public static class StudyRun
             string.Join(' ', new[] { Command }.Concat(args.Count > 0 ? ["--", .. args] : Array.Empty<string>())),
             started, total.Elapsed.TotalSeconds, completed, options, models, device?.ToString() ?? "cpu", highlights, results);
         var (json, csv) = ResultFiles.Write(report, outDir);
-        string png = Path.Combine(outDir, "scaling.png");
-        ScalingPlot.Write(results, png, $"Test-time scaling on {problems.Count} held-out arithmetic problems (seed {options.Seed})");
         Console.WriteLine($"Wrote {json}");
         Console.WriteLine($"      {csv}");
-        Console.WriteLine($"      {png}");
-        if (!ScalingPlot.CanDrawText)
-            Console.WriteLine("note: no system font was found, so the plot's labels are blank; the table and CSV hold the same figures.");
+        if (options.TraceProblems > 0) Console.WriteLine($"      {ResultFiles.WriteTraces(recorder.Searches, outDir)}");
+        foreach (var path in RunPresentation.Write(report, recorder.Searches, outDir)) Console.WriteLine($"      {path}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(completed ? "Done" : "Interrupted")} in {total.Elapsed:mm\\:ss}."));
         return completed ? 0 : 130;
     }
