@@ -15,7 +15,8 @@ internal sealed class TokensPerSecondColumn : IColumn
     public bool IsNumeric => true;
     public UnitType UnitType => UnitType.Dimensionless;
     public string Legend => "Generated tokens per second (N x NewTokens / mean)";
-    public bool IsAvailable(Summary summary) => true;
+    // Only suites with an N parameter generate N x NewTokens tokens per operation.
+    public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Parameters.Items.Any(p => p.Name == "N"));
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
@@ -23,6 +24,7 @@ internal sealed class TokensPerSecondColumn : IColumn
     {
         var report = summary[benchmarkCase];
         if (report?.ResultStatistics is not { } stats) return "NA";
+        if (!benchmarkCase.Parameters.Items.Any(p => p.Name == "N")) return "-";
         int n = (int)benchmarkCase.Parameters["N"];
         double seconds = stats.Mean / 1e9;
         return (n * DecodeThroughputBenchmarks.NewTokens / seconds).ToString("N0");
