@@ -81,8 +81,7 @@ public static class StrategyCatalog
         return twins.Select(name => LearnedVerifierSpec(name) with
         {
             Name = name + PerfectSuffix,
-            Description = LearnedVerifierSpec(name).Description.Replace("the PRM", "the perfect step verifier").Replace("PRM ", "perfect-verifier ")
-                + " (perfect step verifier)",
+            Description = $"{name} with the task's exact step checker in place of the PRM",
             PerfectVerifier = true,
         });
     }

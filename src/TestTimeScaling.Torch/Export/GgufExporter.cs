@@ -120,17 +120,6 @@ public static class GgufExporter
     private static GgufTensor ToGguf(string hfName, Tensor parameter, ModelConfig config, GgufWeightType weightType)
     {
         string name = GgufName(hfName);
-        float[] values;
-        using (var scope = NewDisposeScope())
-        {
-            var t = parameter.detach().to(ScalarType.Float32).cpu();
-            if (hfName.EndsWith("self_attn.q_proj.weight", StringComparison.Ordinal) || hfName.EndsWith("self_attn.q_proj.bias", StringComparison.Ordinal))
-                t = PermuteRotaryRows(t, config.NumAttentionHeads);
-            else if (hfName.EndsWith("self_attn.k_proj.weight", StringComparison.Ordinal) || hfName.EndsWith("self_attn.k_proj.bias", StringComparison.Ordinal))
-                t = PermuteRotaryRows(t, config.NumKeyValueHeads);
-            values = t.contiguous().data<float>().ToArray();
-        }
-
         long[] dims = parameter.shape.Reverse().ToArray();
         // Vectors (norms, biases) stay F32 as llama.cpp's converter keeps them; matrices take the requested type.
         GgmlType type = dims.Length < 2 ? GgmlType.F32 : weightType switch
@@ -141,7 +130,21 @@ public static class GgufExporter
             GgufWeightType.Q8_0 => GgmlType.F16,
             _ => GgmlType.F32,
         };
-        return new GgufTensor(name, dims, type, GgufEncoding.ByteCount(type, values.LongLength), w => GgufEncoding.Write(w, type, values));
+        // The values are read when the writer reaches this tensor, so only one tensor's copy is alive at a time.
+        return new GgufTensor(name, dims, type, GgufEncoding.ByteCount(type, parameter.numel()),
+            w => GgufEncoding.Write(w, type, Values(hfName, parameter, config)));
+    }
+
+    /// <summary>The parameter as fp32 values in GGUF order, with the rotary permutation for q and k.</summary>
+    private static float[] Values(string hfName, Tensor parameter, ModelConfig config)
+    {
+        using var scope = NewDisposeScope();
+        var t = parameter.detach().to(ScalarType.Float32).cpu();
+        if (hfName.EndsWith("self_attn.q_proj.weight", StringComparison.Ordinal) || hfName.EndsWith("self_attn.q_proj.bias", StringComparison.Ordinal))
+            t = PermuteRotaryRows(t, config.NumAttentionHeads);
+        else if (hfName.EndsWith("self_attn.k_proj.weight", StringComparison.Ordinal) || hfName.EndsWith("self_attn.k_proj.bias", StringComparison.Ordinal))
+            t = PermuteRotaryRows(t, config.NumKeyValueHeads);
+        return t.contiguous().data<float>().ToArray();
     }
 
     /// <summary>
