@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using TestTimeScaling;
 using TestTimeScaling.OpenAI;
 
@@ -40,5 +41,51 @@ public static class OpenAICompatibleServiceCollectionExtensions
         services.AddSingleton(sp => new OpenAICompatibleSampler(sp.GetRequiredService<IHttpClientFactory>().CreateClient(clientName), options));
         services.AddSingleton<ISampler>(sp => sp.GetRequiredService<OpenAICompatibleSampler>());
         return builder;
+    }
+
+    /// <summary>
+    /// Registers an <see cref="OpenAICompatibleSampler"/> whose options are read from a configuration section
+    /// (appsettings.json, environment variables, ...), e.g. <c>{"Endpoint": "http://gpu-node:8000/v1/", "Model": "m"}</c>
+    /// under <c>"Sampler"</c> with <c>AddOpenAICompatibleSampler(configuration.GetSection("Sampler"))</c>.
+    /// </summary>
+    /// <remarks>
+    /// The section is read once, now: a key that names no option, a value that does not convert, or options that fail
+    /// <see cref="OpenAICompatibleSamplerOptions.Validate"/> throw an <see cref="InvalidOperationException"/> naming the
+    /// key's full configuration path, so a typo in appsettings.json fails at start-up instead of being ignored.
+    /// <see cref="OpenAICompatibleSamplerOptions.Tokenizer"/> (a delegate) cannot come from configuration.
+    /// </remarks>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section holding the options (property names as keys).</param>
+    /// <param name="clientName">Name of the HTTP client.</param>
+    public static IHttpClientBuilder AddOpenAICompatibleSampler(this IServiceCollection services, IConfiguration configuration, string clientName = DefaultClientName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddOpenAICompatibleSampler(ReadOptions(configuration), clientName);
+    }
+
+    private static OpenAICompatibleSamplerOptions ReadOptions(IConfiguration configuration)
+    {
+        string path = configuration is IConfigurationSection section ? section.Path : "(root)";
+        var options = new OpenAICompatibleSamplerOptions();
+        try
+        {
+            configuration.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"Configuration section '{path}' does not describe an OpenAI-compatible sampler: {e.Message}", e);
+        }
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            // Validate names the option; point at the configuration key that sets it.
+            string key = string.IsNullOrEmpty(e.ParamName) ? path : ConfigurationPath.Combine(path, e.ParamName);
+            throw new InvalidOperationException($"Configuration key '{key}': {e.Message}", e);
+        }
+        return options;
     }
 }
