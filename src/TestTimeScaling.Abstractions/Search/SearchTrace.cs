@@ -63,5 +63,6 @@ public sealed record TraceEvent(int Index, string Kind, string Message, IReadOnl
     public string? Text { get; init; }
 
     /// <summary>Whether the event reports a dropped candidate (its kind is <see cref="SearchTrace.PrunedKind"/>, or ends with "/" and it for an inner strategy's).</summary>
+    [JsonIgnore]
     public bool IsPruned => Text is not null && (Kind == SearchTrace.PrunedKind || Kind.EndsWith("/" + SearchTrace.PrunedKind, StringComparison.Ordinal));
 }
