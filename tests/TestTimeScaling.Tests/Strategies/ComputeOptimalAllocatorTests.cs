@@ -61,13 +61,15 @@ public class ComputeOptimalAllocatorTests
         {
             // The answer is the vote over pilot and follow-up samples together.
             Assert.Equal(MajorityVote.Select(p.Candidates.Select(c => c.Answer)).Winner, p.Answer);
-            Assert.Equal(p.Usage.GeneratedTokens - p.Candidates.Take(4).Sum(c => c.GeneratedTokens), p.TokensAllotted);
+            Assert.InRange(p.TokensAllotted, 0, p.Usage.GeneratedTokens);
         }
-        // Pilots that were not unanimous got more samples; unanimous ones got none.
-        Assert.All(result.Problems.Where(p => p.Candidates.Take(4).Select(c => c.Answer).Distinct().Count() > 1),
-            p => Assert.True(p.Candidates.Count > 4, $"{p.Problem.Prompt}: {p.Candidates.Count} samples"));
-        Assert.All(result.Problems.Where(p => p.Candidates.Take(4).Select(c => c.Answer).Distinct().Count() == 1 && p.Candidates[0].Answer is not null),
-            p => Assert.Equal(4, p.Candidates.Count));
+        // Pilots of two that were split got more samples; pairs that agreed were confirmed with two more, and stopped
+        // there when all four agreed.
+        Assert.All(result.Problems.Where(p => p.Candidates.Take(2).Select(c => c.Answer).Distinct().Count() > 1),
+            p => Assert.True(p.Candidates.Count > 2 && p.TokensAllotted > 0, $"{p.Problem.Prompt}: {p.Candidates.Count} samples"));
+        var unanimous = result.Problems.Where(p => p.Candidates.Take(4).Select(c => c.Answer).Distinct().Count() == 1 && p.Candidates[0].Answer is not null).ToList();
+        Assert.NotEmpty(unanimous);
+        Assert.All(unanimous, p => { Assert.Equal(4, p.Candidates.Count); Assert.Equal(0, p.TokensAllotted); Assert.Null(p.FollowUp); });
     }
 
     [Fact]

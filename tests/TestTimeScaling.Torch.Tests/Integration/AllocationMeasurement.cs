@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace TestTimeScaling.Torch.Tests.Integration;
 
 /// <summary>
-/// The allocator table of docs/strategies-science.md: on held-out problems (TTS_ALLOC_PER_LEVEL per level, default 16,
+/// The allocator table of docs/strategies-science.md: on held-out problems (TTS_ALLOC_PER_LEVEL per level, default 12,
 /// indices 20 onward of each level), at the total tokens majority@N spends for N = 4, 8 and 16, the compute-optimal
 /// allocator against the fixed strategies at that budget (majority@N, weighted best-of-N, beam search held to the same
 /// tokens), without a verifier, under the learned PRM and under the perfect step verifier, with paired bootstrap
@@ -19,7 +19,7 @@ public sealed class AllocationMeasurement(EmbeddedModelsFixture models, ITestOut
 {
     private static readonly SamplingOptions Sampling = new() { Temperature = 0.8, MaxNewTokens = 100 };
 
-    private static int PerLevel => int.TryParse(Environment.GetEnvironmentVariable("TTS_ALLOC_PER_LEVEL"), CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 16;
+    private static int PerLevel => int.TryParse(Environment.GetEnvironmentVariable("TTS_ALLOC_PER_LEVEL"), CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 12;
 
     private static readonly List<Problem> Problems = Enumerable.Range(1, 5)
         .SelectMany(level => EvaluationSplits.OfLevel(EvaluationSplits.HeldOut, level).Skip(20).Take(PerLevel)).Select(p => p.ToProblem()).ToList();
@@ -81,8 +81,7 @@ public sealed class AllocationMeasurement(EmbeddedModelsFixture models, ITestOut
                     rows.Add(await RunAsync(n, $"beam search {width}x{expansions}, ≤ {perProblem} tok/problem", vname, v,
                         () => new StepBeamSearch(width, expansions), new Budget(n, perProblem)));
                 }
-                rows.Add(await AllocateAsync(n, vname, v, total, new ComputeOptimalAllocator(), "allocator, marginal gain, pilot 4"));
-                rows.Add(await AllocateAsync(n, vname, v, total, new ComputeOptimalAllocator(pilotSamples: 3), "allocator, marginal gain, pilot 3"));
+                rows.Add(await AllocateAsync(n, vname, v, total, new ComputeOptimalAllocator(), "allocator, marginal gain (pilot 2 + 2 to confirm)"));
                 rows.Add(await AllocateAsync(n, vname, v, total, new ComputeOptimalAllocator(policy: AllocationPolicy.LevelWeights), "allocator, level weights, pilot 4"));
             }
             foreach (var r in rows)

@@ -11,13 +11,16 @@ namespace TestTimeScaling;
 /// strategy at equal compute. Their difficulty is binned from the model's predicted success rate; here it is the
 /// pilot's.</para>
 /// <para>Pilot: k samples per problem (<see cref="PilotSamples"/>; self-consistency without a verifier, weighted
-/// best-of-k with one, so the pilot's candidates are scored), each pilot held to a token cap of at most k ×
-/// MaxNewTokens and at most <see cref="MaxPilotFraction"/> of the total divided by the number of problems. The
+/// best-of-k with one, so the pilot's candidates are scored). With <see cref="AllocationPolicy.MarginalGain"/> it runs
+/// in two stages: two samples per problem (each held to its share of what is left), then k − 2 more for the problems
+/// whose two agree, when the pilots' total stays within <see cref="MaxPilotFraction"/> of the budget (so a small budget
+/// is not spent on cut-off pilot rows). With <see cref="AllocationPolicy.LevelWeights"/> each pilot is k samples held
+/// to at most k × MaxNewTokens and <see cref="MaxPilotFraction"/> of the total divided by the number of problems. The
 /// success proxy p is the pilot's agreement (the share of samples giving the majority answer, samples cut by the
 /// cap before an answer left out;
 /// <see cref="PilotRun.FromAnswers"/>), or, with <see cref="DifficultyFromScores"/>, its average with the mean
 /// verifier score of the pilot (<see cref="PilotRun.FromScores"/>); <see cref="Estimator"/> turns p into a level (by default 1: p ≥ 0.8, … 5: p &lt; 0.2).</para>
-/// <para>Allocation (<see cref="Policy"/>). <see cref="AllocationPolicy.MarginalGain"/>, the default: a pilot whose
+/// <para>Allocation (<see cref="Policy"/>). <see cref="AllocationPolicy.MarginalGain"/>, the default: a full pilot whose
 /// samples all give one answer stops there; the rest of the budget goes greedily, a few samples at a time, to the
 /// problem where the expected gain of its vote per token is highest: <see cref="GainModel"/>'s gain per sample over
 /// the problem's vote so far (a split vote gains most; a diffuse one, the model guessing, little), divided by the
@@ -123,21 +126,30 @@ public sealed class ComputeOptimalAllocator
         long Unspent() => totalTokens - usage.GeneratedTokens;
 
         // Pilot every problem first, so the allocation sees all difficulties.
-        var pilots = new SearchResult[problems.Count];
+        var states = new ProblemState[problems.Count];
         var rates = new double[problems.Count];
         var levels = new int[problems.Count];
+        if (Policy == AllocationPolicy.LevelWeights)
+        {
+            for (int i = 0; i < problems.Count; i++)
+            {
+                var budget = new Budget(PilotSamples, Math.Min(pilotCap, Unspent()));
+                var pilot = await MoreSamples(scored, PilotSamples).SolveAsync(problems[i], WithBudget(template, budget, 2L * i), cancellationToken).ConfigureAwait(false);
+                usage += pilot.Usage;
+                states[i] = new ProblemState(pilot);
+            }
+        }
+        else
+        {
+            usage = await PilotInTwoStagesAsync(problems, template, totalTokens, states, scored, cancellationToken).ConfigureAwait(false);
+        }
         for (int i = 0; i < problems.Count; i++)
         {
-            ISearchStrategy pilot = scored ? new WeightedBestOfN(PilotSamples) : new SelfConsistency(PilotSamples);
-            var budget = new Budget(PilotSamples, Math.Min(pilotCap, Unspent()));
-            pilots[i] = await pilot.SolveAsync(problems[i], WithBudget(template, budget, 2L * i), cancellationToken).ConfigureAwait(false);
-            usage += pilots[i].Usage;
-            rates[i] = SuccessProxy(pilots[i].Candidates, scored && DifficultyFromScores);
+            rates[i] = SuccessProxy(states[i].Candidates, scored && DifficultyFromScores);
             levels[i] = Estimator.Level(rates[i]);
+            states[i].PilotDone(PilotSamples);
         }
 
-        var states = new ProblemState[problems.Count];
-        for (int i = 0; i < problems.Count; i++) states[i] = new ProblemState(pilots[i]);
         if (Policy == AllocationPolicy.LevelWeights)
         {
             for (int i = 0; i < problems.Count; i++)
@@ -150,7 +162,7 @@ public sealed class ComputeOptimalAllocator
                 var followUp = FollowUpFor?.Invoke(levels[i]) ?? MoreSamples(scored, 1024);
                 var more = await followUp.SolveAsync(problems[i], WithBudget(template, Budget.Tokens(share), 2L * i + 1), cancellationToken).ConfigureAwait(false);
                 usage += more.Usage;
-                states[i].Add(followUp.Name, more);
+                states[i].Add(more, followUp.Name);
             }
         }
         else
@@ -171,6 +183,41 @@ public sealed class ComputeOptimalAllocator
                 vote.Winner is null ? SearchOutcome.NoAnswer : s.Outcome == SearchOutcome.NoAnswer ? SearchOutcome.Completed : s.Outcome);
         }
         return new AllocationResult(results, usage);
+    }
+
+    // The marginal-gain pilot: two samples per problem (each problem's share of what is left, at most two samples'
+    // worth), then, when the pilots' share of the total pays for it, the rest of the pilot for the problems whose two
+    // agree, so a unanimous pilot has PilotSamples votes behind it before it stops. Split pairs need no confirming:
+    // the greedy phase gives them more anyway.
+    private async Task<Usage> PilotInTwoStagesAsync(IReadOnlyList<Problem> problems, SearchContext template, long totalTokens,
+        ProblemState[] states, bool scored, CancellationToken cancellationToken)
+    {
+        var usage = Usage.Zero;
+        int maxNew = template.Sampling!.MaxNewTokens;
+        for (int i = 0; i < problems.Count; i++)
+        {
+            long fair = (totalTokens - usage.GeneratedTokens) / (problems.Count - i);
+            var budget = new Budget(2, Math.Max(1, Math.Min(2L * maxNew, fair)));
+            var pilot = await MoreSamples(scored, 2).SolveAsync(problems[i], WithBudget(template, budget, 2L * i), cancellationToken).ConfigureAwait(false);
+            usage += pilot.Usage;
+            states[i] = new ProblemState(pilot);
+        }
+        int rest = PilotSamples - 2;
+        var agreeing = Enumerable.Range(0, problems.Count).Where(i => states[i].AllAgree).ToList();
+        long perSample = Math.Max(1, usage.GeneratedTokens / Math.Max(1, states.Sum(s => s.Candidates.Count)));
+        if (rest <= 0 || agreeing.Count == 0 || usage.GeneratedTokens + (long)rest * perSample * agreeing.Count > (long)(totalTokens * MaxPilotFraction))
+            return usage;
+        foreach (int i in agreeing)
+        {
+            long unspent = totalTokens - usage.GeneratedTokens;
+            if (unspent <= 0) break;
+            var context = WithBudget(template, new Budget(rest, Math.Min((long)rest * maxNew, unspent)), 2L * i);
+            if (context.Sampling.Seed is { } seed) context = context with { Sampling = context.Sampling with { Seed = Seeds.Derive(seed, 1) } };
+            var more = await MoreSamples(scored, rest).SolveAsync(problems[i], context, cancellationToken).ConfigureAwait(false);
+            usage += more.Usage;
+            states[i].Add(more, followUp: null);
+        }
+        return usage;
     }
 
     // Greedy by expected gain per token: each round gives the best problem the batch its gain was computed for.
@@ -204,7 +251,7 @@ public sealed class ComputeOptimalAllocator
             if (context.Sampling.Seed is { } seed) context = context with { Sampling = context.Sampling with { Seed = Seeds.Derive(seed, state.Batches) } };
             var more = await strategy.SolveAsync(problems[best], context, cancellationToken).ConfigureAwait(false);
             usage += more.Usage;
-            state.Add(strategy.Name, more);
+            state.Add(more, strategy.Name);
             state.Allotted += more.Usage.GeneratedTokens;
             state.Batches++;
             if (more.Usage.GeneratedTokens == 0 || more.Candidates.Count == 0) open[best] = false; // nothing more to get here
@@ -233,18 +280,22 @@ public sealed class ComputeOptimalAllocator
         public long Allotted { get; set; }
         public long Batches { get; set; }
 
-        // Every pilot sample gave the same answer: more votes would not change it.
-        public bool Unanimous { get; } = pilot.Candidates.Count >= 2 && pilot.Candidates[0].Answer is { } first
-            && pilot.Candidates.All(c => c.Answer == first);
+        // Every sample so far gave the same answer.
+        public bool AllAgree => Candidates.Count >= 2 && Candidates[0].Answer is { } first && Candidates.All(c => c.Answer == first);
+
+        // A full pilot whose samples all agree: more votes would not change it.
+        public bool Unanimous { get; private set; }
 
         public long TokensPerSample => Math.Max(1, (Usage.GeneratedTokens + Candidates.Count - 1) / Math.Max(1, Candidates.Count));
 
-        public void Add(string strategy, SearchResult more)
+        public void PilotDone(int pilotSamples) => Unanimous = Candidates.Count >= pilotSamples && AllAgree;
+
+        public void Add(SearchResult more, string? followUp)
         {
             Candidates.AddRange(more.Candidates);
             Usage += more.Usage;
             Outcome = more.Outcome;
-            FollowUp = strategy;
+            if (followUp is not null) FollowUp = followUp;
         }
     }
 
