@@ -33,9 +33,10 @@ namespace TestTimeScaling;
 /// <para>Either way the answer is a vote over all of a problem's candidates, pilot included: weighted by score when
 /// every candidate is scored, a plain majority otherwise. Every inner run has an exact token budget of at most what
 /// is unspent, so the total never exceeds the budget.</para>
-/// <para>Seeds: with a seeded template, problem i's pilot gets a seed derived from (seed, 2i) and its follow-ups
-/// seeds derived from (seed, 2i + 1) (the j-th marginal-gain batch from that and j), so results do not depend on the order of other problems' randomness. Cancellation surfaces as the
-/// inner strategy's <see cref="SearchCanceledException"/>.</para>
+/// <para>Seeds: with a seeded template, problem i's pilot gets a seed derived from (seed, 2i) (its confirming stage
+/// from that and 1) and its follow-ups seeds derived from (seed, 2i + 1) (the j-th marginal-gain batch from that and
+/// j), so results do not depend on the order of other problems' randomness. Cancellation surfaces as the inner
+/// strategy's <see cref="SearchCanceledException"/>.</para>
 /// </remarks>
 public sealed class ComputeOptimalAllocator
 {
