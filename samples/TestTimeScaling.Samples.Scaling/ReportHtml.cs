@@ -6,8 +6,8 @@ namespace TestTimeScaling.Samples.Scaling;
 
 /// <summary>
 /// The run as one self-contained HTML page (inline CSS and script, plots as data URIs; no server, no network): the
-/// plots, the table, the highlights, and each recorded search as a tree of steps with their scores, the candidates kept
-/// at the end and the chosen answer, beside the search's own round-by-round trace.
+/// plots, the table, the highlights, and each recorded search as a tree of steps with their scores, the branches it dropped on the way
+/// (greyed, with why), the candidates kept at the end and the chosen answer, beside the search's own round-by-round trace.
 /// </summary>
 public static class ReportHtml
 {
@@ -61,8 +61,9 @@ public static class ReportHtml
         {
             html.Append("<p class=\"note\">Each tree joins the returned candidates at the steps they share; a node shows its step, the verifier's score of that step ")
                 .Append("and, as ×m, how many returned candidates pass through it (a beam or particle that was copied forward). ")
-                .Append("<span class=\"chosen-key\">Green</span> marks the chosen answer's path. Branches pruned before the end are not returned by the library, ")
-                .Append("so the per-round table beside each tree gives how many rows were expanded and kept.</p>");
+                .Append("<span class=\"chosen-key\">Green</span> marks the chosen answer's path; <span class=\"pruned-key\">grey</span> branches were dropped ")
+                .Append("before the end (a beam ranked below the kept ones, a subtree's losing sibling, a particle resampled away, a node never expanded), ")
+                .Append("each with the reason from the search's trace. The per-round table beside each tree gives how many rows were expanded and kept.</p>");
             html.Append("<p><label>Show <select id=\"strategy-filter\"><option value=\"\">all strategies</option>");
             foreach (var name in searches.Select(s => s.Strategy).Distinct())
                 html.Append("<option>").Append(E(name)).Append("</option>");
@@ -98,7 +99,9 @@ public static class ReportHtml
 
     private static void AppendNode(StringBuilder html, SearchTree node, RecordedSearch search)
     {
-        html.Append("<li><div class=\"node").Append(node.OnChosenPath ? " chosen" : "").Append("\"><span class=\"step\">").Append(E(node.Text)).Append("</span>");
+        html.Append("<li><div class=\"node").Append(node.OnChosenPath ? " chosen" : "").Append(node.Pruned ? " pruned" : "").Append('"');
+        if (node.PruneReason is { } why) html.Append(" title=\"").Append(E(why)).Append('"');
+        html.Append("><span class=\"step\">").Append(E(node.Text)).Append("</span>");
         if (node.Score is { } score) html.Append(" <span class=\"score\" title=\"verifier score of this step\">").Append(score.ToString("0.000", CultureInfo.InvariantCulture)).Append("</span>");
         if (node.Paths > 1) html.Append(" <span class=\"paths\" title=\"returned candidates through this step\">×").Append(node.Paths.ToString(CultureInfo.InvariantCulture)).Append("</span>");
         // Identical candidates (beams or particles that reached the same text) are one entry with their count.
@@ -114,6 +117,7 @@ public static class ReportHtml
             if (end.Score is { } s) html.Append(E(FormattableString.Invariant($", score {s:0.000}")));
             html.Append(E(FormattableString.Invariant($", {end.GeneratedTokens} tokens, {end.FinishReason}"))).Append("</span>");
         }
+        if (node.PruneReason is { } reason) html.Append(" <span class=\"why\">dropped: ").Append(E(reason)).Append("</span>");
         html.Append("</div>");
         if (node.Children.Count > 0)
         {
@@ -140,6 +144,8 @@ public static class ReportHtml
         ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:18px;border-left:1px dashed #ccc}ul.tree{padding-left:4px;border:none}
         .node{margin:2px 0;padding:1px 6px;border-radius:4px;display:inline-block;font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px}
         .node.chosen{background:#e3f5ea;outline:1px solid #18794e}.chosen-key{background:#e3f5ea;padding:0 4px}
+        .node.pruned{color:#8a8a8a;background:#f2f2f2;border:1px dashed #c8c8c8}.pruned-key{background:#f2f2f2;color:#8a8a8a;padding:0 4px}
+        .node.pruned .score{color:#8a8a8a}.why{color:#8a8a8a;font-style:italic;white-space:normal}
         .step{white-space:pre}.score{color:#1f5fa8}.paths{color:#8a5a00}.end{color:#555}.end.picked{color:#18794e;font-weight:600}
         """;
 

@@ -6,7 +6,9 @@ namespace TestTimeScaling.Samples.Scaling;
 /// The tree a recorded search's candidates span: candidates that share their first steps share those nodes, so beam
 /// search and DVTS show where they branched, and particle filtering shows which particles descend from one resampled
 /// ancestor. Each node holds its step's text and verifier score, how many candidates pass through it, and whether the
-/// chosen answer's path runs through it.
+/// chosen answer's path runs through it. The branches the search dropped before the end (its trace's pruned events:
+/// beams ranked below the kept ones, DVTS siblings, particles resampled away, MCTS nodes never expanded) join the tree
+/// too, marked <see cref="Pruned"/> with the reason.
 /// </summary>
 public sealed class SearchTree
 {
@@ -25,6 +27,12 @@ public sealed class SearchTree
 
     /// <summary>Steps from the root (0 at the root).</summary>
     public int Depth { get; }
+
+    /// <summary>Whether only dropped branches reach this node: no returned candidate passes through it.</summary>
+    public bool Pruned => Paths == 0 && Depth > 0;
+
+    /// <summary>Why the search dropped the partial solution ending at this node, when it did (from its trace).</summary>
+    public string? PruneReason { get; private set; }
 
     /// <summary>Candidates whose solution passes through this node.</summary>
     public int Paths { get; private set; }
@@ -74,6 +82,29 @@ public sealed class SearchTree
             }
             node.Ends.Add(candidate);
         }
+        foreach (var e in search.Events.Where(e => e.IsPruned)) AddPruned(root, e);
         return root;
+    }
+
+    // A dropped partial solution: its steps join the tree without adding paths, and its last node carries the reason.
+    private static void AddPruned(SearchTree root, TraceEvent e)
+    {
+        var steps = Steps(e.Text!);
+        if (steps.Count == 0) return;
+        var node = root;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var next = node.Children.FirstOrDefault(c => c.Text == steps[i]);
+            if (next is null)
+            {
+                // The trace gives the score of the dropped step itself, not of the steps before it.
+                double? score = i == steps.Count - 1 && e.Values is { } v && v.TryGetValue("score", out var s) ? s : null;
+                next = new SearchTree(steps[i], score, i + 1);
+                node.Children.Add(next);
+            }
+            node = next;
+        }
+        // A text a returned candidate also passes through was not lost; only a branch nothing returned reaches is.
+        if (node.Pruned) node.PruneReason ??= e.Message;
     }
 }

@@ -3,7 +3,7 @@ using TestTimeScaling.Arithmetic;
 namespace TestTimeScaling.Samples.Scaling;
 
 /// <summary>
-/// Keeps the searches of the step-level strategies (beam search, DVTS, particle filtering, learned and perfect verifier)
+/// Keeps the searches of the step-level strategies (beam search, DVTS, particle filtering, MCTS when it runs; learned and perfect verifier)
 /// on a few problems spread evenly over the run's list (which runs from level 1 to 5, so the traced problems span the
 /// levels) at one budget, for the report; copying a finished result costs nothing next to the search.
 /// </summary>
@@ -11,7 +11,7 @@ public sealed class TraceRecorder
 {
     private static readonly HashSet<string> Traced = new(StringComparer.Ordinal)
     {
-        "beam-search", "dvts", "particle-filtering", "beam-search-perfect", "dvts-perfect", "particle-filtering-perfect",
+        "beam-search", "dvts", "particle-filtering", "beam-search-perfect", "dvts-perfect", "particle-filtering-perfect", "mcts", "mcts-perfect",
     };
 
     private readonly HashSet<int> _indices;

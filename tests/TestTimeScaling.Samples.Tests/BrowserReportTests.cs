@@ -3,11 +3,12 @@ using TestTimeScaling.Samples.Scaling;
 
 namespace TestTimeScaling.Samples.Tests;
 
-/// <summary>Runs a tiny study on the embedded models, then opens its report.html in Debian's headless chromium.</summary>
+/// <summary>Runs a tiny study on the embedded models, then opens its report.html in Debian's headless chromium: it loads
+/// without errors, shows a beam search's tree with the chosen path and the branches the search dropped.</summary>
 public sealed class BrowserReportTests
 {
     [ChromiumFact]
-    public async Task TheReportOfARecordedRunLoadsWithoutErrorsAndShowsABeamSearchTree()
+    public async Task TheReportOfARecordedRunLoadsWithoutErrorsAndShowsABeamSearchTreeWithItsPrunedBranches()
     {
         string dir = Path.Combine(Path.GetTempPath(), "tts-browser-" + Guid.NewGuid().ToString("N"));
         try
@@ -45,6 +46,14 @@ public sealed class BrowserReportTests
             Assert.True(await beam.Locator(".tree .node.chosen").CountAsync() >= 1);
             Assert.Contains("chosen: answer", await beam.Locator(".end.picked").First.InnerTextAsync());
             Assert.True(await beam.Locator(".tree .node").First.IsVisibleAsync());
+            // Some recorded beam search shows a branch it dropped, greyed, with why.
+            var allBeams = page.Locator("details.search[data-strategy='beam-search']");
+            await allBeams.EvaluateAllAsync<int>("ds => { ds.forEach(d => d.open = true); return ds.length; }");
+            var pruned = allBeams.Locator(".tree .node.pruned .why");
+            Assert.True(await pruned.CountAsync() >= 1, "no pruned branch in any recorded beam search");
+            Assert.Contains("dropped: Depth", await pruned.First.InnerTextAsync());
+            Assert.True(await pruned.First.IsVisibleAsync());
+            Assert.Equal("rgb(138, 138, 138)", await allBeams.Locator(".tree .node.pruned").First.EvaluateAsync<string>("n => getComputedStyle(n).color"));
             // The filter hides the other strategies' searches.
             await page.SelectOptionAsync("#strategy-filter", "particle-filtering");
             Assert.False(await beam.IsVisibleAsync());

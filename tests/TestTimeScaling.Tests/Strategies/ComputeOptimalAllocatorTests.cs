@@ -30,10 +30,12 @@ public class ComputeOptimalAllocatorTests
         Assert.Equal(Problems.Length, result.Problems.Count);
     }
 
-    [Fact]
-    public async Task Easy_problems_stop_after_the_pilot_and_hard_ones_get_the_rest()
+    [Theory]
+    [InlineData(AllocationPolicy.MarginalGain)]
+    [InlineData(AllocationPolicy.LevelWeights)]
+    public async Task Easy_problems_stop_after_the_pilot_and_hard_ones_get_the_rest(AllocationPolicy policy)
     {
-        var result = await new ComputeOptimalAllocator().SolveAllAsync(Problems, Template(Mixed()), 6_000);
+        var result = await new ComputeOptimalAllocator(policy: policy).SolveAllAsync(Problems, Template(Mixed()), 6_000);
         foreach (var p in result.Problems.Where(p => Easy.Contains(p.Problem.Prompt)))
         {
             Assert.Equal(1, p.Level);
@@ -47,6 +49,27 @@ public class ComputeOptimalAllocatorTests
         Assert.Contains(hard, p => p.TokensAllotted > 0 && p.FollowUp == "self-consistency");
         // Most of the budget is used: what the easy problems did not need went to the hard ones.
         Assert.True(result.TotalTokens > 6_000 * 0.8, $"only {result.TotalTokens} of 6000 tokens used");
+    }
+
+    [Fact]
+    public async Task Marginal_gain_spends_on_split_votes_and_every_sample_votes()
+    {
+        var sampler = new CountingSampler(Mixed(hardErrorRate: 0.4));
+        var result = await new ComputeOptimalAllocator().SolveAllAsync(Problems, Template(sampler), 5_000);
+        Assert.Equal(sampler.GeneratedTokens, result.TotalTokens);
+        foreach (var p in result.Problems)
+        {
+            // The answer is the vote over pilot and follow-up samples together.
+            Assert.Equal(MajorityVote.Select(p.Candidates.Select(c => c.Answer)).Winner, p.Answer);
+            Assert.InRange(p.TokensAllotted, 0, p.Usage.GeneratedTokens);
+        }
+        // Pilots of two that were split got more samples; pairs that agreed were confirmed with two more, and stopped
+        // there when all four agreed.
+        Assert.All(result.Problems.Where(p => p.Candidates.Take(2).Select(c => c.Answer).Distinct().Count() > 1),
+            p => Assert.True(p.Candidates.Count > 2 && p.TokensAllotted > 0, $"{p.Problem.Prompt}: {p.Candidates.Count} samples"));
+        var unanimous = result.Problems.Where(p => p.Candidates.Take(4).Select(c => c.Answer).Distinct().Count() == 1 && p.Candidates[0].Answer is not null).ToList();
+        Assert.NotEmpty(unanimous);
+        Assert.All(unanimous, p => { Assert.Equal(4, p.Candidates.Count); Assert.Equal(0, p.TokensAllotted); Assert.Null(p.FollowUp); });
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace TestTimeScaling.Torch.Tests.Integration;
 /// <summary>
 /// The measurement behind docs/strategies-science.md: 40 held-out problems (8 per level), one seed per problem,
 /// accuracy and generated tokens of DeepConf against majority vote at equal n, QAlign against best-of-N and majority,
-/// MCTS against beam search, and the compute-optimal allocator against fixed strategies at equal total tokens, under
+/// and MCTS against beam search, under
 /// the learned PRM and the perfect step verifier. Run with
 /// <c>TTS_SCIENCE=1 dotnet test tests/TestTimeScaling.Torch.Tests -c Release --filter "FullyQualifiedName~ScienceMeasurement"</c>;
 /// the table is printed and, when TTS_SCIENCE_OUT names a file, written there.
@@ -45,14 +45,6 @@ public sealed class ScienceMeasurement(EmbeddedModelsFixture models, ITestOutput
         return new Row(name, verifierName, correct, tokens);
     }
 
-    private async Task<Row> AllocateAsync(string verifierName, IVerifier? verifier, long total, ComputeOptimalAllocator? allocator = null, string label = "pilot 4, agreement")
-    {
-        var result = await (allocator ?? new ComputeOptimalAllocator()).SolveAllAsync(Problems, Context(verifier, Budget.Samples(1), 0), total);
-        var correct = result.Problems.Select(p => p.Answer == p.Problem.ReferenceAnswer).ToArray();
-        var levels = string.Join(" ", result.Problems.GroupBy(p => p.Level).OrderBy(g => g.Key).Select(g => $"L{g.Key}:{g.Count()}"));
-        return new Row($"allocator ({label}; {levels})", verifierName, correct, result.TotalTokens);
-    }
-
     [Generation.EnvironmentFact("TTS_SCIENCE")]
     public async Task Measure()
     {
@@ -60,8 +52,8 @@ public sealed class ScienceMeasurement(EmbeddedModelsFixture models, ITestOutput
         var verifiers = new (string Name, IVerifier Verifier)[] { ("learned PRM", models.Verifier), ("perfect", ArithmeticStepVerifier.Instance) };
         var samples = Budget.Samples(N);
 
-        // TTS_SCIENCE_ONLY=allocator runs the baseline and the allocator rows only.
-        bool all = Environment.GetEnvironmentVariable("TTS_SCIENCE_ONLY") != "allocator";
+        // TTS_SCIENCE_ONLY=verifiers runs the baseline and the verifier rows only (the allocator's table is AllocationMeasurement's).
+        bool all = Environment.GetEnvironmentVariable("TTS_SCIENCE_ONLY") != "verifiers";
         var majority = await RunAsync($"majority@{N}", "-", null, () => new SelfConsistency(N), samples);
         if (all) rows.Add(await RunAsync("single sample", "-", null, () => new SelfConsistency(1), Budget.Samples(1)));
         rows.Add(majority);
@@ -75,14 +67,10 @@ public sealed class ScienceMeasurement(EmbeddedModelsFixture models, ITestOutput
         long total = majority.Tokens;
         long perProblem = total / Problems.Count;
         rows.Add(await RunAsync($"uniform majority, {perProblem} tok/problem", "-", null, () => new SelfConsistency(1024), Budget.Tokens(perProblem)));
-        rows.Add(await AllocateAsync("-", null, total));
-        rows.Add(await AllocateAsync("-", null, total, new ComputeOptimalAllocator(pilotSamples: 3), "pilot 3"));
         foreach (var (vname, v) in verifiers)
         {
             rows.Add(await RunAsync($"weighted best-of-{N}", vname, v, () => new WeightedBestOfN(N), samples));
             rows.Add(await RunAsync($"uniform weighted best-of-n, {perProblem} tok/problem", vname, v, () => new WeightedBestOfN(1024), Budget.Tokens(perProblem)));
-            rows.Add(await AllocateAsync(vname, v, total));
-            rows.Add(await AllocateAsync(vname, v, total, new ComputeOptimalAllocator(difficultyFromScores: true), "pilot 4, agreement + scores"));
             if (!all) continue;
             rows.Add(await RunAsync($"best-of-{N}", vname, v, () => new BestOfN(N), samples));
             rows.Add(await RunAsync($"qalign T={N - 1} β=0.1", vname, v, () => new QAlign(iterations: N - 1), samples));
@@ -91,14 +79,12 @@ public sealed class ScienceMeasurement(EmbeddedModelsFixture models, ITestOutput
             rows.Add(await RunAsync("mcts 16 sims k=2", vname, v, () => new MonteCarloTreeSearch(simulations: 16, expansions: 2), samples));
         }
 
-        // Twice the budget: the allocator against 16 samples per problem.
+        // Twice the budget: 16 samples per problem.
         var majority16 = await RunAsync($"majority@{2 * N}", "-", null, () => new SelfConsistency(2 * N), Budget.Samples(2 * N));
         rows.Add(majority16);
-        rows.Add(await AllocateAsync("-", null, majority16.Tokens, label: $"pilot 4, total {majority16.Tokens}"));
         foreach (var (vname, v) in verifiers)
         {
             rows.Add(await RunAsync($"weighted best-of-{2 * N}", vname, v, () => new WeightedBestOfN(2 * N), Budget.Samples(2 * N)));
-            rows.Add(await AllocateAsync(vname, v, majority16.Tokens, label: $"pilot 4, total {majority16.Tokens}"));
         }
 
         var table = new StringBuilder();

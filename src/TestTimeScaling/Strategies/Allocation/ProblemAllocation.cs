@@ -5,7 +5,8 @@ namespace TestTimeScaling;
 /// <param name="Answer">The final answer, or null.</param>
 /// <param name="Level">Estimated difficulty level from the pilot (1 easiest; see <see cref="DifficultyEstimator"/>).</param>
 /// <param name="PilotSuccessRate">The pilot's success proxy p that set the level.</param>
-/// <param name="TokensAllotted">Tokens offered to the follow-up (0 when the problem stopped after the pilot).</param>
+/// <param name="TokensAllotted">Tokens offered to the follow-up (<see cref="AllocationPolicy.LevelWeights"/>) or spent after
+/// the pilot (<see cref="AllocationPolicy.MarginalGain"/>); 0 when the problem stopped after the pilot.</param>
 /// <param name="FollowUp">Name of the follow-up strategy, or null when there was none.</param>
 /// <param name="Usage">Pilot and follow-up spending together.</param>
 /// <param name="Candidates">Every candidate of the pilot and the follow-up.</param>

@@ -78,7 +78,11 @@ public sealed class DiverseVerifierTreeSearch : ISearchStrategy
                 foreach (var group in children.GroupBy(c => c.Parent))
                 {
                     // MaxBy keeps the first of equal scores.
-                    nodes[live[group.Key]] = group.Select(c => c.Child).MaxBy(c => c.Value)!;
+                    var best = group.Select(c => c.Child).MaxBy(c => c.Value)!;
+                    nodes[live[group.Key]] = best;
+                    foreach (var sibling in group.Select(c => c.Child).Where(c => !ReferenceEquals(c, best) && c.Text != best.Text).DistinctBy(c => c.Text, StringComparer.Ordinal))
+                        StepExpansion.TracePruned(run, sibling, FormattableString.Invariant(
+                            $"Depth {depth + 1}, subtree {live[group.Key] + 1}: score {sibling.Value:0.000} lost to its sibling's {best.Value:0.000}."));
                 }
                 run.Trace.Add("round", $"Depth {depth + 1}: {live.Count} subtree(s) grown, {nodes.Count(n => n.Finished)} finished.",
                     StepExpansion.RoundFigures(depth + 1, children.Count, nodes));

@@ -80,6 +80,24 @@ public sealed class MonteCarloTreeSearch : ISearchStrategy
     public static double Uct(double valueSum, int visits, int parentVisits, double exploration) =>
         valueSum / visits + exploration * Math.Sqrt(Math.Log(parentVisits + 1.0) / visits);
 
+    // Open nodes the search never came back to: UCT preferred other paths until the simulations ran out.
+    private static void TraceUnexpanded(SearchRun run, Node root)
+    {
+        var stack = new Stack<Node>([root]);
+        while (stack.Count > 0)
+        {
+            var node = stack.Pop();
+            foreach (var child in node.Children) stack.Push(child);
+            if (node.Parent is null || node.Expanded || node.Exhausted) continue;
+            run.Trace.AddPruned(FormattableString.Invariant(
+                    $"Never expanded: UCT preferred other nodes (depth {node.Solution.Depth}, visits {node.Visits}, mean value {node.ValueSum / Math.Max(1, node.Visits):0.000})."),
+                node.Solution.Text,
+                double.IsFinite(node.Solution.Value)
+                    ? new Dictionary<string, double> { ["depth"] = node.Solution.Depth, ["tokens"] = node.Solution.Tokens, ["score"] = node.Solution.Value, ["visits"] = node.Visits }
+                    : new Dictionary<string, double> { ["depth"] = node.Solution.Depth, ["tokens"] = node.Solution.Tokens, ["visits"] = node.Visits });
+        }
+    }
+
     private sealed class Node(PartialSolution solution, Node? parent)
     {
         public PartialSolution Solution { get; } = solution;
@@ -131,6 +149,7 @@ public sealed class MonteCarloTreeSearch : ISearchStrategy
                     StepExpansion.RoundFigures(leaf.Solution.Depth + 1, children.Count, leaf.Children.Select(c => c.Solution)));
             }
             if (root.Exhausted) run.Trace.Add("exhausted", $"Every path ended after {simulation} simulation(s).");
+            TraceUnexpanded(run, root);
             foreach (var p in completed) StepExpansion.AddCandidate(run, p);
             // With nothing completed, the most promising open path is reported (it usually has no answer).
             if (completed.Count == 0 && BestOpen(root) is { } open) StepExpansion.AddCandidate(run, open);

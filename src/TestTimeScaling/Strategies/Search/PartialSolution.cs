@@ -47,6 +47,15 @@ internal static class StepExpansion
     /// <summary>Records a partial solution as a candidate.</summary>
     public static Candidate AddCandidate(SearchRun run, PartialSolution p) => run.AddCandidate(p.Text, p.Tokens, p.FinishReason, p.Score);
 
+    /// <summary>Records a partial solution the search dropped, with why, in the trace.</summary>
+    public static void TracePruned(SearchRun run, PartialSolution p, string reason)
+    {
+        var figures = new Dictionary<string, double> { ["depth"] = p.Depth, ["tokens"] = p.Tokens };
+        // JSON has no infinities: an unscored partial solution leaves its score out.
+        if (double.IsFinite(p.Value)) figures["score"] = p.Value;
+        run.Trace.AddPruned(reason, p.Text, figures);
+    }
+
     /// <summary>Figures for a trace event about a round.</summary>
     public static Dictionary<string, double> RoundFigures(int depth, int rows, IEnumerable<PartialSolution> kept)
     {

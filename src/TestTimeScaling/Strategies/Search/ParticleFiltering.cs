@@ -177,6 +177,10 @@ public sealed class ParticleFiltering : ISearchStrategy
                     StepExpansion.RoundFigures(depth + 1, children.Count, particles).Append(new("ess", ess)).ToDictionary());
                 if (particles.All(p => p.Finished)) break;
                 var picks = Resample(weights, particles.Count, Resampling, random);
+                var survivors = picks.Select(j => particles[j].Text).ToHashSet(StringComparer.Ordinal);
+                foreach (var i in Enumerable.Range(0, particles.Count).Where(i => !survivors.Contains(particles[i].Text)).DistinctBy(i => particles[i].Text, StringComparer.Ordinal))
+                    StepExpansion.TracePruned(run, particles[i], FormattableString.Invariant(
+                        $"Depth {depth + 1}: resampled away (weight {weights[i]:0.000}, score {particles[i].Value:0.000})."));
                 particles = picks.Select(j => particles[j]).ToList();
                 weights = Weights(particles.Select(p => p.Value).ToList());
                 run.Trace.Add("resample", $"Kept {picks.Distinct().Count()} distinct particle(s).", new Dictionary<string, double> { ["distinct"] = picks.Distinct().Count() });

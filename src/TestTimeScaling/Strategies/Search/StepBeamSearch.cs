@@ -77,9 +77,12 @@ public sealed class StepBeamSearch : ISearchStrategy
                 {
                     cut = true;
                     // Beams are ranked best first: drop from the tail, then thin the last beam's expansions.
-                    if (affordable / perBeam >= 1) beams = beams.Take(affordable / perBeam).ToList();
-                    else if (affordable >= 1) { beams = beams.Take(1).ToList(); perBeam = affordable; }
-                    else break;
+                    int keep = affordable / perBeam >= 1 ? affordable / perBeam : affordable >= 1 ? 1 : 0;
+                    foreach (var dropped in beams.Skip(keep))
+                        StepExpansion.TracePruned(run, dropped, $"Depth {depth + 1}: dropped before expansion; the sample budget had room for {affordable} more completion(s).");
+                    if (keep == 0) break;
+                    if (affordable / perBeam < 1) perBeam = affordable;
+                    beams = beams.Take(keep).ToList();
                 }
                 var children = await StepExpansion.ExpandAsync(run, verifier, beams, perBeam, maxNew).ConfigureAwait(false);
                 if (children.Count == 0) { run.Trace.Add("empty", "The sampler returned no continuation."); break; }
@@ -87,11 +90,14 @@ public sealed class StepBeamSearch : ISearchStrategy
                 pool.AddRange(done);
                 run.ChargeSamples(done.Count);
                 // Stable sort keeps earlier children first among equal scores; distinct text keeps beams diverse.
-                beams = children.Select(c => c.Child).Where(c => !c.Finished)
+                var ranked = children.Select(c => c.Child).Where(c => !c.Finished)
                     .DistinctBy(c => c.Text, StringComparer.Ordinal)
                     .OrderByDescending(c => c.Value)
-                    .Take(BeamWidth)
                     .ToList();
+                beams = ranked.Take(BeamWidth).ToList();
+                foreach (var dropped in ranked.Skip(BeamWidth))
+                    StepExpansion.TracePruned(run, dropped, FormattableString.Invariant(
+                        $"Depth {depth + 1}: score {dropped.Value:0.000} ranked below the {BeamWidth} beam(s) kept (lowest kept {beams[^1].Value:0.000})."));
                 run.Trace.Add("round", $"Depth {depth + 1}: {children.Count} children, {done.Count} finished, {beams.Count} beams kept.",
                     StepExpansion.RoundFigures(depth + 1, children.Count, beams));
             }
