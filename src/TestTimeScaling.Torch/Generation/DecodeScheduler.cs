@@ -88,6 +88,9 @@ public sealed class DecodeScheduler
     /// <summary>After every decode step: the rows and the calls it decoded (tests watch calls join and leave).</summary>
     internal Action<int, int>? DecodeStepRan { get; set; }
 
+    /// <summary>After every prefill forward pass: the calls, the rows and the padded tokens it fed (tests watch calls prefill together).</summary>
+    internal Action<int, int, int>? PrefillPassRan { get; set; }
+
     /// <summary>Queues a call; the loop runs it on its own thread.</summary>
     internal Task<SampleResult> Submit(ScheduledRequest request)
     {
@@ -210,7 +213,7 @@ public sealed class DecodeScheduler
             if (_prefilling.Count == 0) return;
             // Running rows wait for at most one budget of prefill tokens per step (a pass is never larger).
             if (spent >= options.PrefillChunkTokens && _members.Count > 0) return;
-            var batch = PlanPrefillPass(options.PrefillChunkTokens, out int padded);
+            var batch = PlanPrefillPass(options.PrefillChunkTokens, out int rows, out int padded);
             try
             {
                 RunPrefillPass(batch);
@@ -225,6 +228,7 @@ public sealed class DecodeScheduler
                 continue;
             }
             spent += padded;
+            PrefillPassRan?.Invoke(batch.Count, rows, padded);
             var done = batch.Where(j => j.Prefill!.IsDone).ToList();
             if (done.Count > 0) Join(done);
         }
@@ -245,11 +249,11 @@ public sealed class DecodeScheduler
     /// The prefills whose next pieces run in the next pass: first come first served, while the padded batch (rows x
     /// widest row) stays within <paramref name="budget"/>; the first always runs (its piece alone is within it).
     /// </summary>
-    private List<ScheduledRequest> PlanPrefillPass(int budget, out int padded)
+    private List<ScheduledRequest> PlanPrefillPass(int budget, out int rows, out int padded)
     {
         var batch = new List<ScheduledRequest>();
-        int rows = 0, width = 0;
-        padded = 0;
+        int width = 0;
+        rows = 0;
         foreach (var job in _prefilling)
         {
             var piece = job.Prefill!.Next();
