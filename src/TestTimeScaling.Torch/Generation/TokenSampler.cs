@@ -35,6 +35,14 @@ internal static class TokenSampler
     {
         using var scope = NewDisposeScope();
         var x = logits.to(ScalarType.Float32);
+        if (options.Temperature > 0 && method == TokenDrawMethod.InverseCdf && !Truncates(options, x.shape[^1]) && CpuTokenDraw.Applies(x))
+        {
+            // Whole-row draws on CPU logits read them in place (same uniforms from the same generators).
+            var uniforms = Uniform(segments, x.device).data<float>().ToArray();
+            var cpuLogprobs = new float[uniforms.Length];
+            var cpuTokens = CpuTokenDraw.Draw(x, options.Temperature, options.MinP ?? 0, uniforms, options.IncludeLogprobs ? cpuLogprobs : null);
+            return (cpuTokens, cpuLogprobs);
+        }
         // The model's log-normaliser log(sum exp x) per row [B, 1], when a draw computes it on the way (temperature 1).
         Tensor? logNormaliser = null;
         Tensor chosen = options.Temperature == 0 ? x.argmax(-1, keepdim: true)
@@ -46,6 +54,10 @@ internal static class TokenSampler
             : new float[ids.Length];
         return (ids, logprobs);
     }
+
+    /// <summary>Whether top-k or top-p cut the distribution to a candidate set.</summary>
+    private static bool Truncates(SamplingOptions options, long vocab) =>
+        options.TopK is > 0 and var k && k < vocab || options.TopP is < 1.0;
 
     /// <summary>
     /// Inverse-CDF draw [B, 1] from the truncated distribution of the tempered logits <paramref name="scaled"/>. When

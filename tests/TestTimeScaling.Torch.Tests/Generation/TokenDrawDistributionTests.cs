@@ -84,14 +84,18 @@ public class TokenDrawDistributionTests
         Assert.All(none, l => Assert.Equal(0f, l));
     }
 
-    /// <summary>Large vocabularies draw in two levels (a block of 256, then a token in it); the options that take that path.</summary>
+    /// <summary>
+    /// Large vocabularies draw in two levels (a block of 256, then a token in it), either in place on contiguous CPU
+    /// logits or with tensor operations (any other logits, e.g. on a GPU; a non-contiguous view takes that path here).
+    /// </summary>
     public static IEnumerable<object[]> TwoLevelCases()
     {
+        foreach (bool inPlace in new[] { true, false })
         foreach (int vocab in new[] { 1100, 2048, 3000 })
         {
-            yield return [vocab, new SamplingOptions()];
-            yield return [vocab, new SamplingOptions { Temperature = 0.7 }];
-            yield return [vocab, new SamplingOptions { MinP = 0.25 }];
+            yield return [vocab, inPlace, new SamplingOptions()];
+            yield return [vocab, inPlace, new SamplingOptions { Temperature = 0.7 }];
+            yield return [vocab, inPlace, new SamplingOptions { MinP = 0.25 }];
         }
     }
 
@@ -102,7 +106,7 @@ public class TokenDrawDistributionTests
     /// </summary>
     [Theory]
     [MemberData(nameof(TwoLevelCases))]
-    public void TwoLevelDrawFrequenciesMatchTheDistribution(int vocab, SamplingOptions options)
+    public void TwoLevelDrawFrequenciesMatchTheDistribution(int vocab, bool inPlace, SamplingOptions options)
     {
         Assert.True(vocab >= TokenSampler.TwoLevelVocabulary);
         const int draws = 16_000;
@@ -115,7 +119,10 @@ public class TokenDrawDistributionTests
         long[] tokens;
         using (NewDisposeScope())
         {
-            var logits = tensor(weights.Select(p => (float)Math.Log(p)).ToArray()).unsqueeze(0).expand(draws, -1).contiguous();
+            var row = tensor(weights.Select(p => (float)Math.Log(p)).ToArray());
+            // [draws, vocab] either contiguous or as the transpose of a contiguous [vocab, draws].
+            var logits = inPlace ? row.unsqueeze(0).expand(draws, -1).contiguous() : row.unsqueeze(1).expand(-1, draws).contiguous().t();
+            Assert.Equal(inPlace, logits.is_contiguous());
             using var generator = new Generator(5);
             tokens = TokenSampler.Sample(logits, options with { IncludeLogprobs = false }, generator).Tokens;
         }
@@ -147,12 +154,15 @@ public class TokenDrawDistributionTests
     }
 
     [Theory]
-    [InlineData(1.0)]
-    [InlineData(0.8)]
-    public void TwoLevelLogprobsAreTheModels(double temperature)
+    [InlineData(1.0, true)]
+    [InlineData(0.8, true)]
+    [InlineData(1.0, false)]
+    [InlineData(0.8, false)]
+    public void TwoLevelLogprobsAreTheModels(double temperature, bool inPlace)
     {
         using var scope = NewDisposeScope();
         var logits = randn(16, 5000, generator: new Generator(2)) * 4;
+        if (!inPlace) logits = logits.t().contiguous().t();
         var expected = logits.log_softmax(-1);
         using var generator = new Generator(13);
         var (tokens, logprobs) = TokenSampler.Sample(logits, new SamplingOptions { Temperature = temperature }, generator);
