@@ -55,6 +55,38 @@ internal static class CpuTokenDraw
         return tokens;
     }
 
+    /// <summary>The most likely token per row (the first of equals, as argmax), with its log-probability when <paramref name="logprobs"/> is given.</summary>
+    public static long[] Greedy(Tensor logits, float[]? logprobs)
+    {
+        int rows = (int)logits.shape[0], vocab = (int)logits.shape[1];
+        var tokens = new long[rows];
+        void Row(int r)
+        {
+            var row = MemoryMarshal.Cast<byte, float>(logits.bytes).Slice(r * vocab, vocab);
+            int best = TensorPrimitives.IndexOfMax(row);
+            tokens[r] = best;
+            if (logprobs is null) return;
+            Span<float> buffer = stackalloc float[BlockSize];
+            float max = row[best];
+            double sum = 0;
+            for (int b = 0; b * BlockSize < vocab; b++)
+            {
+                var part = Block(row, b);
+                var weights = buffer[..part.Length];
+                TensorPrimitives.Subtract(part, max, weights);
+                TensorPrimitives.Exp(weights, weights);
+                sum += TensorPrimitives.Sum(weights);
+            }
+            logprobs[r] = (float)-Math.Log(sum);
+        }
+        int threads = Math.Min(rows, get_num_threads());
+        if (threads > 1 && logprobs is not null && (long)rows * vocab >= ParallelElements)
+            Parallel.For(0, rows, new ParallelOptions { MaxDegreeOfParallelism = threads }, Row);
+        else
+            for (int r = 0; r < rows; r++) Row(r);
+        return tokens;
+    }
+
     private static (long Token, float Logprob) DrawRow(ReadOnlySpan<float> row, float inverse, float minP, float uniform, bool wantLogprob)
     {
         int blocks = (row.Length + BlockSize - 1) / BlockSize;

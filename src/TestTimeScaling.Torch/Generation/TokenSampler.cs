@@ -35,6 +35,11 @@ internal static class TokenSampler
     {
         using var scope = NewDisposeScope();
         var x = logits.to(ScalarType.Float32);
+        if (options.Temperature == 0 && CpuTokenDraw.Applies(x))
+        {
+            var greedyLogprobs = new float[x.shape[0]];
+            return (CpuTokenDraw.Greedy(x, options.IncludeLogprobs ? greedyLogprobs : null), greedyLogprobs);
+        }
         if (options.Temperature > 0 && method == TokenDrawMethod.InverseCdf && !Truncates(options, x.shape[^1]) && CpuTokenDraw.Applies(x))
         {
             // Whole-row draws on CPU logits read them in place (same uniforms from the same generators).
