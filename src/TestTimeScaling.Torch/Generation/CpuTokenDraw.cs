@@ -23,9 +23,13 @@ internal static class CpuTokenDraw
 {
     private const int BlockSize = 256;
 
-    /// <summary>Whether <paramref name="logits"/> can be read in place: float32, contiguous, in CPU memory, two dimensions.</summary>
+    /// <summary>
+    /// Whether <paramref name="logits"/> can be read in place: float32, contiguous, in CPU memory, two dimensions, and
+    /// within one span (under 2 GiB).
+    /// </summary>
     public static bool Applies(Tensor logits) =>
-        logits.device_type == DeviceType.CPU && logits.dtype == ScalarType.Float32 && logits.dim() == 2 && logits.is_contiguous();
+        logits.device_type == DeviceType.CPU && logits.dtype == ScalarType.Float32 && logits.dim() == 2 && logits.is_contiguous()
+        && logits.numel() < int.MaxValue / sizeof(float);
 
     /// <summary>
     /// Draws one token per row of <paramref name="logits"/> [rows, vocab] at <paramref name="temperature"/> (&gt; 0),
