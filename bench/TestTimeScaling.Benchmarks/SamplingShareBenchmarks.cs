@@ -8,8 +8,10 @@ namespace TestTimeScaling.Benchmarks;
 /// <summary>
 /// What drawing the next tokens costs beside the decode step that produced the logits, at 64 rows over a 32k
 /// vocabulary (the 22.6M-parameter peer model): <see cref="DecodeStep"/> is one greedy 64-row step (a 16-token greedy
-/// call of 64 rows, divided by 16 in the figures), <see cref="Draw"/> the default inverse-CDF draw at temperature 1,
-/// <see cref="DrawMultinomial"/> torch's multinomial over the full softmax (the draw before this change).
+/// call of 64 rows, divided by 16 in the figures), <see cref="Draw"/> the default draw at temperature 1 (two-level
+/// inverse CDF on exp(x - max), the log-normaliser from the same sums), <see cref="DrawOneLevel"/> the one-level
+/// inverse-CDF draw it replaced (softmax, prefix sum over the vocabulary, a separate log-sum-exp for the logprobs),
+/// <see cref="DrawMultinomial"/> torch's multinomial over the full softmax (the draw before that).
 /// </summary>
 [MemoryDiagnoser]
 public class SamplingShareBenchmarks
@@ -49,9 +51,21 @@ public class SamplingShareBenchmarks
         Options = new SamplingOptions { Temperature = 0, MaxNewTokens = 16, IncludeLogprobs = false },
     }).GetAwaiter().GetResult().Completions.Count;
 
-    /// <summary>The default draw: softmax, prefix sum, one uniform per row, plus the chosen tokens' logprobs.</summary>
+    /// <summary>The default draw: exp(x - max), block sums, two short prefix sums, one uniform per row, plus the chosen tokens' logprobs.</summary>
     [Benchmark]
     public long Draw() => TokenSampler.Sample(_logits, new SamplingOptions(), _generator).Tokens[0];
+
+    /// <summary>The previous default, for the ratio: softmax, prefix sum over the vocabulary, one uniform per row, log-sum-exp for the logprobs.</summary>
+    [Benchmark]
+    public long DrawOneLevel()
+    {
+        using var scope = NewDisposeScope();
+        var cdf = _logits.softmax(-1).cumsum(-1);
+        var u = rand(Rows, 1, generator: _generator) * cdf[.., ^1..];
+        var chosen = searchsorted(cdf, u, right: true).clamp_max(_logits.shape[^1] - 1);
+        var logprobs = (_logits.gather(-1, chosen) - _logits.logsumexp(-1, keepdim: true)).cpu().data<float>().ToArray();
+        return chosen.cpu().data<long>()[0] + (long)logprobs[0];
+    }
 
     /// <summary>The multinomial draw over the full softmax, plus the logprobs.</summary>
     [Benchmark]

@@ -88,6 +88,9 @@ public sealed class DecodeScheduler
     /// <summary>After every decode step: the rows and the calls it decoded (tests watch calls join and leave).</summary>
     internal Action<int, int>? DecodeStepRan { get; set; }
 
+    /// <summary>After every prefill forward pass: the calls, the rows and the padded tokens it fed (tests watch calls prefill together).</summary>
+    internal Action<int, int, int>? PrefillPassRan { get; set; }
+
     /// <summary>Queues a call; the loop runs it on its own thread.</summary>
     internal Task<SampleResult> Submit(ScheduledRequest request)
     {
@@ -195,33 +198,100 @@ public sealed class DecodeScheduler
         foreach (var r in canceled) r.CancelBeforeJoining();
     }
 
-    /// <summary>Admits what fits, then runs prefill passes until this step's token budget is spent.</summary>
+    /// <summary>
+    /// Admits what fits, then runs prefill passes until this step's token budget is spent. Each pass feeds the next
+    /// piece of every prefill under way that fits the budget together (one padded, ragged forward pass across
+    /// calls), so calls that arrive together prefill together.
+    /// </summary>
     private void RunPrefill(DecodeSchedulerOptions options)
     {
         int spent = 0;
         while (true)
         {
             Admit(options);
+            DropCanceledPrefills();
             if (_prefilling.Count == 0) return;
-            var job = _prefilling[0];
-            if (job.CancellationToken.IsCancellationRequested)
-            {
-                _prefilling.RemoveAt(0);
-                job.CancelBeforeJoining();
-                continue;
-            }
             // Running rows wait for at most one budget of prefill tokens per step (a pass is never larger).
             if (spent >= options.PrefillChunkTokens && _members.Count > 0) return;
+            var batch = PlanPrefillPass(options.PrefillChunkTokens, out int rows, out int padded);
             try
             {
-                spent += job.Prefill!.Step();
-                if (job.Prefill.IsDone) Join(job);
+                RunPrefillPass(batch);
             }
             catch (Exception error)
             {
-                _prefilling.Remove(job);
-                job.Fail(error);
+                foreach (var job in batch)
+                {
+                    _prefilling.Remove(job);
+                    job.Fail(error);
+                }
+                continue;
             }
+            spent += padded;
+            PrefillPassRan?.Invoke(batch.Count, rows, padded);
+            var done = batch.Where(j => j.Prefill!.IsDone).ToList();
+            if (done.Count > 0) Join(done);
+        }
+    }
+
+    private void DropCanceledPrefills()
+    {
+        for (int i = _prefilling.Count - 1; i >= 0; i--)
+        {
+            var job = _prefilling[i];
+            if (!job.CancellationToken.IsCancellationRequested) continue;
+            _prefilling.RemoveAt(i);
+            job.CancelBeforeJoining();
+        }
+    }
+
+    /// <summary>
+    /// The prefills whose next pieces run in the next pass: first come first served, while the padded batch (rows x
+    /// widest row) stays within <paramref name="budget"/>; the first always runs (its piece alone is within it).
+    /// </summary>
+    private List<ScheduledRequest> PlanPrefillPass(int budget, out int rows, out int padded)
+    {
+        var batch = new List<ScheduledRequest>();
+        int width = 0;
+        rows = 0;
+        foreach (var job in _prefilling)
+        {
+            var piece = job.Prefill!.Next();
+            int r = rows + piece.Tokens.Count, w = Math.Max(width, piece.Width);
+            if (batch.Count > 0 && (long)r * w > budget) break;
+            batch.Add(job);
+            (rows, width) = (r, w);
+        }
+        padded = rows * width;
+        return batch;
+    }
+
+    /// <summary>
+    /// Runs the planned pieces of <paramref name="batch"/> as one forward pass: their caches are stacked, fed
+    /// together (ragged rows, padded), and each call gets its rows and head outputs back. Each call is charged for
+    /// its own rows and tokens.
+    /// </summary>
+    private void RunPrefillPass(List<ScheduledRequest> batch)
+    {
+        if (batch.Count == 1)
+        {
+            batch[0].Prefill!.Step();
+            return;
+        }
+        var pieces = batch.Select(j => j.Prefill!.Next()).ToList();
+        var keyLengths = pieces.Select(p => p.Cache.Lengths.Select((l, r) => l + p.Tokens[r].Length).Max()).ToArray();
+        using var combined = KvCache.Concatenate(pieces.Select(p => p.Cache).ToList());
+        using var logits = PrefixCache.Feed(Model, combined, pieces.SelectMany(p => p.Tokens).ToList());
+        int offset = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var job = batch[i].Prefill!;
+            int rows = pieces[i].Tokens.Count;
+            job.Meter.Forward(combined, rows, pieces[i].RealTokens, keyLengths[i]);
+            job.Meter.Prefilled(pieces[i].RealTokens);
+            var own = combined.CopyRows(Enumerable.Range(offset, rows).ToList());
+            job.Advance(logits.narrow(0, offset, rows).clone(), own);
+            offset += rows;
         }
     }
 
@@ -264,37 +334,50 @@ public sealed class DecodeScheduler
         return (long)total * (capacity + 1) * _bytesPerToken <= options.MaxKvCacheBytes;
     }
 
-    /// <summary>A finished prefill's rows (forked to N per prefix) are appended to the batch, its logits with them.</summary>
-    private void Join(ScheduledRequest request)
+    /// <summary>
+    /// Finished prefills' rows (forked to N per prefix) are appended to the batch, their logits with them, in one
+    /// concatenation for all of them.
+    /// </summary>
+    private void Join(List<ScheduledRequest> requests)
     {
-        _prefilling.Remove(request);
-        var job = request.Prefill!;
-        request.Prefill = null;
-        var (cache, logits) = job.TakeResult();
-        job.Dispose();
-        try
+        var caches = new List<KvCache>();
+        var logits = new List<Tensor>();
+        foreach (var request in requests)
         {
-            (cache, logits) = request.Fork(cache, logits);
+            _prefilling.Remove(request);
+            var job = request.Prefill!;
+            request.Prefill = null;
+            var (cache, rowLogits) = job.TakeResult();
+            job.Dispose();
+            try
+            {
+                (cache, rowLogits) = request.Fork(cache, rowLogits);
+            }
+            catch (Exception error)
+            {
+                cache.Dispose();
+                rowLogits.Dispose();
+                request.Fail(error);
+                continue;
+            }
+            caches.Add(cache);
+            logits.Add(rowLogits);
+            _members.Add(request);
         }
-        catch
+        if (caches.Count == 0) return;
+        if (_cache is not null)
         {
-            cache.Dispose();
-            logits.Dispose();
-            throw;
+            caches.Insert(0, _cache);
+            logits.Insert(0, _logits!);
         }
-        if (_cache is null)
+        _cache = KvCache.Concatenate(caches);
+        if (logits.Count == 1)
         {
-            (_cache, _logits) = (cache, logits);
+            _logits = logits[0];
+            return;
         }
-        else
-        {
-            _cache = KvCache.Concatenate([_cache, cache]);
-            var joined = cat([_logits!, logits], 0);
-            _logits!.Dispose();
-            logits.Dispose();
-            _logits = joined;
-        }
-        _members.Add(request);
+        _logits = cat(logits.ToArray(), 0);
+        foreach (var part in logits) part.Dispose();
     }
 
     /// <summary>One step: every call samples its rows, finished rows leave, and the rest run one forward pass together.</summary>

@@ -30,6 +30,7 @@ internal sealed class PrefillJob : IDisposable
     private int _group, _column;
     private KvCache? _current;
     private Tensor? _currentLogits;
+    private PrefillPiece? _next;
 
     public PrefillJob(LlamaDecoder model, KvCache cache, int[] pendingShared, int[] sources, int[] keep,
         IReadOnlyList<int[]> sequences, int capacity, UsageMeter meter, int chunkTokens)
@@ -51,20 +52,83 @@ internal sealed class PrefillJob : IDisposable
     /// <summary>Rows the finished job will hold.</summary>
     public int Rows => _sequences.Count;
 
-    /// <summary>Runs the next forward pass; returns the tokens it fed (0 when the job was already done).</summary>
+    /// <summary>Runs the next forward pass alone; returns the tokens it fed (0 when the job was already done).</summary>
     public int Step()
     {
         if (IsDone) return 0;
+        var piece = Next();
+        Advance(PrefixCache.Feed(_model, piece.Cache, piece.Tokens, _meter), replacement: null);
+        return piece.RealTokens;
+    }
+
+    /// <summary>
+    /// The next forward pass, planned but not run: the cache it feeds and each of its rows' tokens. Asking again
+    /// before <see cref="Advance"/> gives the same pass. The scheduler runs the passes of several jobs as one.
+    /// </summary>
+    public PrefillPiece Next()
+    {
+        if (IsDone) throw new InvalidOperationException("The prefill has finished.");
+        if (_next is { } planned) return planned;
         if (_fedShared < _pending.Length)
         {
             int take = Math.Min(_chunk, _pending.Length - _fedShared);
-            PrefixCache.Feed(_model, _base!, [_pending[_fedShared..(_fedShared + take)]], _meter).Dispose();
-            _fedShared += take;
-            return take;
+            _next = new PrefillPiece(_base!, [_pending[_fedShared..(_fedShared + take)]]);
+            return _next;
         }
         _groups ??= PlanGroups();
-        return FeedSuffix();
+        var (start, count) = _groups[_group];
+        if (_current is null)
+        {
+            // One group holding every row feeds the base cache itself; otherwise each group feeds a copy of its rows.
+            _current = _groups.Count == 1 ? _base! : _base!.CopyRows(Enumerable.Range(start, count).ToList());
+            if (_groups.Count == 1) _base = null;
+            _column = 0;
+        }
+        // A group of several rows fits one pass; a single row longer than the chunk is fed in column pieces.
+        var pieces = new List<int[]>(count);
+        for (int i = start; i < start + count; i++)
+        {
+            var own = _sequences[i][_keep[i]..];
+            int take = count == 1 ? Math.Min(_chunk, own.Length - _column) : own.Length;
+            pieces.Add(own[_column..(_column + take)]);
+        }
+        _next = new PrefillPiece(_current, pieces);
+        return _next;
     }
+
+    /// <summary>
+    /// Takes the head outputs of the pass <see cref="Next"/> planned [rows, vocab] (the job owns them from here).
+    /// When the pass ran inside a larger batch, <paramref name="replacement"/> holds this job's rows after it and
+    /// replaces the cache the pass was planned on (which the batch consumed).
+    /// </summary>
+    public void Advance(Tensor logits, KvCache? replacement)
+    {
+        var piece = _next ?? throw new InvalidOperationException("No pass was planned.");
+        _next = null;
+        if (_fedShared < _pending.Length)
+        {
+            logits.Dispose();
+            if (replacement is not null) _base = replacement;
+            _fedShared += piece.Tokens[0].Length;
+            return;
+        }
+        if (replacement is not null) _current = replacement;
+        _currentLogits?.Dispose();
+        _currentLogits = logits;
+        _column += piece.Tokens[0].Length;
+        var (start, count) = _groups![_group];
+        // A group of several rows is fed whole; a single row is done when its columns are.
+        if (count > 1 || _column >= _sequences[start].Length - _keep[start])
+        {
+            _groupCaches.Add(_current!);
+            _groupLogits.Add(_currentLogits);
+            (_current, _currentLogits) = (null, null);
+            if (++_group == _groups.Count) IsDone = true;
+        }
+    }
+
+    /// <summary>Charged for the tokens this job's passes compute.</summary>
+    internal UsageMeter Meter => _meter;
 
     /// <summary>Rows gathered from the base cache and truncated to what they share; groups sized to the chunk.</summary>
     private List<(int Start, int Count)> PlanGroups()
@@ -88,42 +152,6 @@ internal sealed class PrefillJob : IDisposable
         }
         groups.Add((start, _sequences.Count - start));
         return groups;
-    }
-
-    private int FeedSuffix()
-    {
-        var (start, count) = _groups![_group];
-        if (_current is null)
-        {
-            // One group holding every row feeds the base cache itself; otherwise each group feeds a copy of its rows.
-            _current = _groups.Count == 1 ? _base! : _base!.CopyRows(Enumerable.Range(start, count).ToList());
-            if (_groups.Count == 1) _base = null;
-            _column = 0;
-        }
-        // A group of several rows fits one pass; a single row longer than the chunk is fed in column pieces.
-        var pieces = new List<int[]>(count);
-        int fed = 0;
-        bool last = true;
-        for (int i = start; i < start + count; i++)
-        {
-            var own = _sequences[i][_keep[i]..];
-            int take = count == 1 ? Math.Min(_chunk, own.Length - _column) : own.Length;
-            pieces.Add(own[_column..(_column + take)]);
-            fed += take;
-            if (_column + take < own.Length) last = false;
-        }
-        var logits = PrefixCache.Feed(_model, _current, pieces, _meter);
-        _currentLogits?.Dispose();
-        _currentLogits = logits;
-        _column += pieces[0].Length;
-        if (last)
-        {
-            _groupCaches.Add(_current);
-            _groupLogits.Add(_currentLogits);
-            (_current, _currentLogits) = (null, null);
-            if (++_group == _groups.Count) IsDone = true;
-        }
-        return fed;
     }
 
     /// <summary>The finished cache and head outputs; the job no longer owns them.</summary>
@@ -154,4 +182,14 @@ internal sealed class PrefillJob : IDisposable
         _groupCaches.Clear();
         _groupLogits.Clear();
     }
+}
+
+/// <summary>One planned prefill pass: the cache it appends to and each row's tokens (ragged).</summary>
+internal sealed record PrefillPiece(KvCache Cache, IReadOnlyList<int[]> Tokens)
+{
+    /// <summary>Tokens the pass computes for real (without padding).</summary>
+    public int RealTokens => Tokens.Sum(t => t.Length);
+
+    /// <summary>The longest row: the padded width of the pass.</summary>
+    public int Width => Tokens.Max(t => t.Length);
 }

@@ -102,20 +102,27 @@ internal sealed class PrefixCache : IDisposable
         return cache;
     }
 
-    /// <summary>Appends ragged token lists to the cache rows in one padded forward call.</summary>
+    /// <summary>Appends ragged token lists to the cache rows in one padded forward call, charging <paramref name="meter"/>.</summary>
     internal static Tensor Feed(LlamaDecoder model, KvCache cache, IReadOnlyList<int[]> tokens, UsageMeter meter)
+    {
+        long real = tokens.Sum(t => (long)t.Length);
+        long keyLength = cache.Lengths.Select((l, r) => l + tokens[r].Length).Max();
+        var logits = Feed(model, cache, tokens);
+        meter.Forward(cache, tokens.Count, real, keyLength);
+        meter.Prefilled(real);
+        return logits;
+    }
+
+    /// <summary>Appends ragged token lists to the cache rows in one padded forward call; returns the head output at each row's last token.</summary>
+    internal static Tensor Feed(LlamaDecoder model, KvCache cache, IReadOnlyList<int[]> tokens)
     {
         int width = tokens.Max(t => t.Length);
         var ids = new long[tokens.Count * width];
         for (int r = 0; r < tokens.Count; r++)
             for (int t = 0; t < tokens[r].Length; t++) ids[r * width + t] = tokens[r][t];
         var valid = tokens.Select(t => (long)t.Length).ToArray();
-        long keyLength = cache.Lengths.Select((l, r) => l + valid[r]).Max();
         using var input = tensor(ids, [tokens.Count, width], dtype: ScalarType.Int64, device: model.Device);
-        var logits = model.Forward(input, cache, valid);
-        meter.Forward(cache, tokens.Count, valid.Sum(), keyLength);
-        meter.Prefilled(valid.Sum());
-        return logits;
+        return model.Forward(input, cache, valid);
     }
 
     private static int CommonPrefix(int[] a, int[] b)

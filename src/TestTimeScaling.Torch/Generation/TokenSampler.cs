@@ -8,10 +8,14 @@ namespace TestTimeScaling.Torch;
 /// (the order transformers and vLLM use), then a draw from the seeded generator.
 /// </summary>
 /// <remarks>
-/// Per step it computes only what the options need: greedy is an argmax; a draw is one softmax, one prefix sum and
-/// one uniform number per row (<see cref="TokenDrawMethod.InverseCdf"/>); top-k and top-p look at a candidate set
-/// (the k best, or the best few hundred whose mass reaches p) instead of sorting the vocabulary; the log-probability
-/// of the chosen token is only computed when asked for.
+/// Per step it computes only what the options need: greedy is an argmax; a draw (<see cref="TokenDrawMethod.InverseCdf"/>)
+/// is one maximum, one exp(x - max) and one sum per block of 256 over the vocabulary, then prefix sums over the block
+/// totals and inside the one chosen block, with one uniform number per row (no softmax: the weights stay
+/// unnormalised, and at temperature 1 their total is the chosen token's log-normaliser too); top-k and top-p look at
+/// a candidate set (the k best, or the best few hundred whose mass reaches p) instead of sorting the vocabulary; the
+/// log-probability of the chosen token is only computed when asked for. Whole-row draws and greedy rows on CPU
+/// logits run in place in <see cref="CpuTokenDraw"/> (same search, nothing of the vocabulary's size written); other
+/// devices use the tensor form below.
 /// </remarks>
 internal static class TokenSampler
 {
@@ -33,27 +37,65 @@ internal static class TokenSampler
     {
         using var scope = NewDisposeScope();
         var x = logits.to(ScalarType.Float32);
+        if (options.Temperature == 0 && CpuTokenDraw.Applies(x))
+        {
+            var greedyLogprobs = new float[x.shape[0]];
+            return (CpuTokenDraw.Greedy(x, options.IncludeLogprobs ? greedyLogprobs : null), greedyLogprobs);
+        }
+        if (options.Temperature > 0 && method == TokenDrawMethod.InverseCdf && !Truncates(options, x.shape[^1]) && CpuTokenDraw.Applies(x))
+        {
+            // Whole-row draws on CPU logits read them in place (same uniforms from the same generators).
+            var uniforms = Uniform(segments, x.device).data<float>().ToArray();
+            var cpuLogprobs = new float[uniforms.Length];
+            var cpuTokens = CpuTokenDraw.Draw(x, options.Temperature, options.MinP ?? 0, uniforms, options.IncludeLogprobs ? cpuLogprobs : null);
+            return (cpuTokens, cpuLogprobs);
+        }
+        // The model's log-normaliser log(sum exp x) per row [B, 1], when a draw computes it on the way (temperature 1).
+        Tensor? logNormaliser = null;
         Tensor chosen = options.Temperature == 0 ? x.argmax(-1, keepdim: true)
             : method == TokenDrawMethod.Multinomial ? Multinomial(Truncate(x / options.Temperature, options).softmax(-1), segments)
-            : Draw(options.Temperature == 1 ? x : x / options.Temperature, options, segments);
+            : Draw(options.Temperature == 1 ? x : x / options.Temperature, options, segments, options.Temperature == 1, out logNormaliser);
         long[] ids = chosen.squeeze(-1).cpu().data<long>().ToArray();
         float[] logprobs = options.IncludeLogprobs
-            ? (x.gather(-1, chosen) - x.logsumexp(-1, keepdim: true)).squeeze(-1).cpu().data<float>().ToArray()
+            ? (x.gather(-1, chosen) - (logNormaliser ?? x.logsumexp(-1, keepdim: true))).squeeze(-1).cpu().data<float>().ToArray()
             : new float[ids.Length];
         return (ids, logprobs);
     }
 
-    /// <summary>Inverse-CDF draw [B, 1] from the truncated distribution of the tempered logits <paramref name="scaled"/>.</summary>
-    private static Tensor Draw(Tensor scaled, SamplingOptions options, IReadOnlyList<DrawSegment> segments)
+    /// <summary>Whether top-k or top-p cut the distribution to a candidate set.</summary>
+    private static bool Truncates(SamplingOptions options, long vocab) =>
+        options.TopK is > 0 and var k && k < vocab || options.TopP is < 1.0;
+
+    /// <summary>
+    /// Inverse-CDF draw [B, 1] from the truncated distribution of the tempered logits <paramref name="scaled"/>. When
+    /// <paramref name="wantNormaliser"/>, also gives log(sum exp scaled) per row when it comes for free (else null).
+    /// </summary>
+    private static Tensor Draw(Tensor scaled, SamplingOptions options, IReadOnlyList<DrawSegment> segments, bool wantNormaliser, out Tensor? logNormaliser)
     {
+        logNormaliser = null;
         long vocab = scaled.shape[^1];
         int? topK = options.TopK is > 0 and var k && k < vocab ? k : null;
         bool topP = options.TopP is < 1.0;
         if (topK is null && !topP)
         {
-            var probs = scaled.softmax(-1);
-            if (options.MinP is > 0 and var minP) probs = probs.masked_fill(probs < probs.max(-1, keepdim: true).values * minP, 0);
-            return InverseCdf(probs, segments);
+            // Unnormalised weights exp(x - max): the largest is 1, so min-p compares against minP directly, and the
+            // row's total gives the log-normaliser without a second pass over the vocabulary.
+            var max = scaled.amax([-1], keepdim: true);
+            var weights = scaled.sub(max).exp_();
+            if (vocab < TwoLevelVocabulary)
+            {
+                if (wantNormaliser) logNormaliser = weights.sum(-1, keepdim: true).log_().add_(max);
+                if (options.MinP is > 0 and var smallMinP) weights.masked_fill_(weights < smallMinP, 0);
+                return InverseCdf(weights, segments);
+            }
+            var (blocks, blockSums) = BlockSums(weights);
+            if (wantNormaliser) logNormaliser = blockSums.sum(-1, keepdim: true).log_().add_(max);
+            if (options.MinP is > 0 and var minP)
+            {
+                weights.masked_fill_(weights < minP, 0);
+                (blocks, blockSums) = BlockSums(weights);
+            }
+            return TwoLevelInverseCdf(blocks, blockSums, segments).clamp_max(vocab - 1);
         }
 
         // Candidates in descending order. With top-k they are the k best and the distribution is renormalised over
@@ -66,8 +108,9 @@ internal static class TokenSampler
         }
         else
         {
-            var full = scaled.softmax(-1);
-            (candidateProbs, candidateIds) = NucleusCandidates(full, options.TopP!.Value);
+            var normaliser = scaled.logsumexp(-1, keepdim: true);
+            if (wantNormaliser) logNormaliser = normaliser;
+            (candidateProbs, candidateIds) = NucleusCandidates(scaled, normaliser, options.TopP!.Value);
         }
 
         if (topP)
@@ -81,17 +124,67 @@ internal static class TokenSampler
         return candidateIds.gather(-1, InverseCdf(candidateProbs, segments));
     }
 
+    /// <summary>Vocabularies from this size on draw in two levels; below it one prefix sum over the row is as cheap.</summary>
+    internal const int TwoLevelVocabulary = 4 * BlockSize;
+
+    /// <summary>Width of the blocks of the two-level draw: one prefix sum over the block totals, one inside a block.</summary>
+    private const int BlockSize = 256;
+
+    /// <summary>
+    /// <paramref name="weights"/> [B, V] viewed as blocks [B, V/256, 256] (zero-padded when V is not a multiple), and
+    /// each block's total [B, V/256].
+    /// </summary>
+    private static (Tensor Blocks, Tensor Sums) BlockSums(Tensor weights)
+    {
+        long vocab = weights.shape[^1];
+        long padded = (vocab + BlockSize - 1) / BlockSize * BlockSize;
+        var full = padded == vocab ? weights : nn.functional.pad(weights, [0, padded - vocab]);
+        var blocks = full.view(weights.shape[0], padded / BlockSize, BlockSize);
+        return (blocks, blocks.sum(-1));
+    }
+
+    /// <summary>
+    /// The inverse-CDF draw in two levels, exact like the one-level form: one uniform number per row picks a block
+    /// against the prefix sums of the block totals, then the token inside that block against the block's own prefix
+    /// sums, with what is left of the number. Only [B, V/256] and [B, 256] prefix sums are computed instead of [B, V].
+    /// </summary>
+    private static Tensor TwoLevelInverseCdf(Tensor blocks, Tensor blockSums, IReadOnlyList<DrawSegment> segments)
+    {
+        var blockCdf = blockSums.cumsum(-1);
+        var total = blockCdf[.., ^1..];
+        // u < total strictly (u = total has probability ~1e-7 and would point past the last non-empty block).
+        var u = minimum(Uniform(segments, blocks.device) * total, total * BelowOne);
+        var block = searchsorted(blockCdf, u, right: true).clamp_max(blockSums.shape[^1] - 1);
+        // What the blocks before the chosen one hold: the previous prefix sum itself, which u is not below.
+        var before = nn.functional.pad(blockCdf[.., ..^1], [1, 0]).gather(-1, block);
+        var inBlock = blocks.gather(1, block.unsqueeze(-1).expand(-1, 1, BlockSize)).squeeze(1);
+        var inCdf = inBlock.cumsum(-1);
+        var rest = minimum(u - before, inCdf[.., ^1..] * BelowOne);
+        var token = searchsorted(inCdf, rest, right: true).clamp_max(BlockSize - 1);
+        return block * BlockSize + token;
+    }
+
+    /// <summary>The largest float below 1 by a margin that survives one rounding of a product (1 - 2^-23).</summary>
+    private const float BelowOne = 1f - 1f / (1 << 23);
+
+    /// <summary>One uniform number per row, each segment's rows from its own generator.</summary>
+    private static Tensor Uniform(IReadOnlyList<DrawSegment> segments, Device device) => segments.Count == 1
+        ? rand(segments[0].Rows, 1, generator: segments[0].Generator, device: device)
+        : cat(segments.Select(s => rand(s.Rows, 1, generator: s.Generator, device: device)).ToArray(), 0);
+
     /// <summary>
     /// The smallest top-n (64, 1024, or all) whose probability mass reaches p in every row; any token past it would be
-    /// dropped by top-p anyway, so drawing among these is exact.
+    /// dropped by top-p anyway, so drawing among these is exact. Ranks the logits themselves (the order of their
+    /// probabilities) and turns only the candidates into probabilities with the row's log-normaliser.
     /// </summary>
-    private static (Tensor Probs, Tensor Ids) NucleusCandidates(Tensor probs, double p)
+    private static (Tensor Probs, Tensor Ids) NucleusCandidates(Tensor scaled, Tensor logNormaliser, double p)
     {
-        long vocab = probs.shape[^1];
+        long vocab = scaled.shape[^1];
         for (long n = Math.Min(FirstCandidateCount, vocab); ; n = Math.Min(n * 16, vocab))
         {
-            var (values, ids) = probs.topk((int)n, dim: -1);
-            if (n == vocab || (values.sum(-1) >= p).all().item<bool>()) return (values, ids);
+            var (values, ids) = scaled.topk((int)n, dim: -1);
+            var probs = (values - logNormaliser).exp_();
+            if (n == vocab || (probs.sum(-1) >= p).all().item<bool>()) return (probs, ids);
         }
     }
 
@@ -103,9 +196,7 @@ internal static class TokenSampler
     {
         var cdf = weights.cumsum(-1);
         var total = cdf[.., ^1..];
-        var u = (segments.Count == 1
-            ? rand(segments[0].Rows, 1, generator: segments[0].Generator, device: weights.device)
-            : cat(segments.Select(s => rand(s.Rows, 1, generator: s.Generator, device: weights.device)).ToArray(), 0)) * total;
+        var u = minimum(Uniform(segments, weights.device) * total, total * BelowOne);
         return searchsorted(cdf, u, right: true).clamp_max(weights.shape[^1] - 1);
     }
 

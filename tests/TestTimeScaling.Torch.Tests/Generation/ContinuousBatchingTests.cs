@@ -94,6 +94,50 @@ public sealed class ContinuousBatchingTests(ITestOutputHelper output) : IDisposa
         Assert.Contains(steps, s => s.Calls >= requests.Count - 1);
     }
 
+    /// <summary>
+    /// Calls that arrive while the loop is busy prefill together: their pieces run as one ragged forward pass (within
+    /// the token budget, which bounds every pass), and each call still samples what it samples alone, with the same
+    /// usage (each is charged for its own rows and tokens of a shared pass).
+    /// </summary>
+    [Theory]
+    [InlineData(512)]
+    [InlineData(24)]
+    public async Task Calls_that_arrive_together_prefill_in_shared_passes_and_sample_what_each_samples_alone(int chunk)
+    {
+        var requests = MixedRequests();
+        var driver = new SampleRequest { Prompt = "q: 1\n", Options = new() { MaxNewTokens = 60, Seed = 1 } };
+        using var engine = Engine();
+        engine.Scheduler.Options = new DecodeSchedulerOptions { PrefillChunkTokens = chunk };
+        var alone = requests.Select(r => engine.Generate(r, CancellationToken.None)).ToList();
+
+        var passes = new ConcurrentBag<(int Calls, int Rows, int Padded)>();
+        engine.Scheduler.PrefillPassRan = (calls, rows, padded) => passes.Add((calls, rows, padded));
+        var (release, _) = Watch(engine.Scheduler);
+        try
+        {
+            long steps = engine.Scheduler.DecodeSteps;
+            var holder = engine.SampleAsync(driver);
+            // The driver's first step holds the loop (after its prefill, which is not counted).
+            while (engine.Scheduler.DecodeSteps == steps) await Task.Delay(1);
+            passes.Clear();
+            var running = requests.Select(r => engine.SampleAsync(r)).ToList();
+            release.Set();
+            var batched = await Task.WhenAll(running);
+            for (int i = 0; i < requests.Count; i++) AssertSame(alone[i], batched[i], $"call {i}, chunk {chunk}");
+            await holder;
+        }
+        finally
+        {
+            engine.Scheduler.DecodeStepRan = null;
+            engine.Scheduler.PrefillPassRan = null;
+            engine.Scheduler.Options = new DecodeSchedulerOptions();
+        }
+        Assert.All(passes, p => Assert.True(p.Padded <= chunk, $"a pass of {p.Padded} padded tokens, budget {chunk}"));
+        // Every call's prompt in one pass with the default budget; with the small one, still several calls at once.
+        if (chunk == 512) Assert.Contains(passes, p => p.Calls == requests.Count);
+        else Assert.Contains(passes, p => p.Calls >= 3);
+    }
+
     [Fact]
     public async Task A_call_cancelled_mid_batch_leaves_the_others_unchanged()
     {

@@ -57,6 +57,26 @@ public class TokenSamplerTests
     }
 
     [Fact]
+    public void GreedyInPlaceMatchesArgmaxAndLogSoftmaxOnALargeVocabularyWithTies()
+    {
+        using var scope = NewDisposeScope();
+        var logits = randn(12, 3000, generator: new Generator(4)) * 3;
+        // Row 0: a tie for the best token; argmax picks the first.
+        logits[0, 10] = tensor(50f);
+        logits[0, 2000] = tensor(50f);
+        var expectedTokens = logits.argmax(-1).data<long>().ToArray();
+        var expected = logits.log_softmax(-1);
+        using var generator = new Generator(1);
+        foreach (var input in new[] { logits, logits.t().contiguous().t() })
+        {
+            var (tokens, logprobs) = TokenSampler.Sample(input, new SamplingOptions { Temperature = 0 }, generator);
+            Assert.Equal(expectedTokens, tokens);
+            Assert.Equal(10, tokens[0]);
+            for (int r = 0; r < 12; r++) Assert.Equal(expected[r, tokens[r]].item<float>(), logprobs[r], 4);
+        }
+    }
+
+    [Fact]
     public void SameSeedSameDraws()
     {
         using var scope = NewDisposeScope();
