@@ -42,6 +42,12 @@ public sealed record ScalingOptions
 
     /// <summary>The budget whose searches are traced; null picks 4 when it runs, else the nearest budget run.</summary>
     public int? TraceBudget { get; init; }
+
+    /// <summary>
+    /// Problems solved side by side, each on its own lane (its own copy of the policy and PRM). The results do not
+    /// depend on it; only the wall time does.
+    /// </summary>
+    public int Concurrency { get; init; } = 2;
 }
 
 /// <summary>An option names a models folder or device that cannot be used; the program prints the message and exits with code 2.</summary>
