@@ -89,7 +89,7 @@ public sealed class ScalingRunner
                 {
                     int p = Interlocked.Increment(ref next);
                     if (p >= problems.Count) return;
-                    var solved = await SolveAsync(lane, spec, budget, problems[p], p, stop.Token).ConfigureAwait(false);
+                    var solved = await SolveRetryingAsync(lane, spec, budget, problems[p], stop.Token).ConfigureAwait(false);
                     if (solved is not { } done) return;
                     lock (gate)
                     {
@@ -118,8 +118,43 @@ public sealed class ScalingRunner
         return [.. records.OfType<ProblemRecord>()];
     }
 
+    /// <summary>
+    /// Called when a solve failed inside libtorch and is run again (problem, the error). TorchSharp frees an implicit
+    /// <c>Scalar</c> from the finalizer thread while a native call may still read it ("Unknown scalar type"); lanes on
+    /// several threads make the collections that trigger it frequent (docs/scaling-concurrency.md). A problem's result
+    /// depends on nothing but the problem, so solving it again on a fresh sampler gives exactly what it would have given.
+    /// </summary>
+    public Action<ArithmeticProblem, Exception>? Retried { get; init; }
+
+    private async Task<(ProblemRecord Record, SearchResult Result)?> SolveRetryingAsync(StudyLane lane, StrategySpec spec, int budget,
+        ArithmeticProblem problem, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SolveAsync(lane, spec, budget, problem, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (attempt < MaxAttempts && !cancellationToken.IsCancellationRequested && FromLibTorch(error) is { } native)
+            {
+                Retried?.Invoke(problem, native);
+            }
+        }
+    }
+
+    // The libtorch error itself, or inside the verifier's or a strategy's wrapper.
+    private static System.Runtime.InteropServices.ExternalException? FromLibTorch(Exception? error)
+    {
+        for (; error is not null; error = error.InnerException)
+            if (error is System.Runtime.InteropServices.ExternalException native) return native;
+        return null;
+    }
+
+    /// <summary>Tries per problem before a libtorch error ends the run.</summary>
+    private const int MaxAttempts = 3;
+
     /// <summary>Solves one problem with one strategy at one budget on a fresh sampler of <paramref name="lane"/>; null when cancelled.</summary>
-    public async Task<(ProblemRecord Record, SearchResult Result)?> SolveAsync(StudyLane lane, StrategySpec spec, int budget, ArithmeticProblem problem, int index,
+    public async Task<(ProblemRecord Record, SearchResult Result)?> SolveAsync(StudyLane lane, StrategySpec spec, int budget, ArithmeticProblem problem,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lane);
@@ -128,7 +163,7 @@ public sealed class ScalingRunner
         var sampler = lane.NewSampler();
         try
         {
-            return await SolveAsync(sampler, lane.Verifier, spec, budget, problem, index, cancellationToken).ConfigureAwait(false);
+            return await SolveAsync(sampler, lane.Verifier, spec, budget, problem, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -137,7 +172,7 @@ public sealed class ScalingRunner
     }
 
     private async Task<(ProblemRecord Record, SearchResult Result)?> SolveAsync(ISampler sampler, IVerifier verifier, StrategySpec spec, int budget,
-        ArithmeticProblem problem, int index, CancellationToken cancellationToken)
+        ArithmeticProblem problem, CancellationToken cancellationToken)
     {
         var builder = Scale.With(sampler)
             .Verifier(spec.PerfectVerifier ? ArithmeticStepVerifier.Instance : verifier)
@@ -148,7 +183,8 @@ public sealed class ScalingRunner
                 MaxNewTokens = spec.MaxNewTokens ?? _options.MaxNewTokens,
                 // Each problem gets its own seed, the same for every strategy and budget: comparisons between
                 // strategies then see the same randomness (common random numbers), which narrows their differences' noise.
-                Seed = ProblemSeed(_options.Seed, index),
+                // It derives from the problem's id, not its place in the list, so no other problem of the run affects it.
+                Seed = ProblemSeed(_options.Seed, problem.Id),
             });
         if (spec.MatchTokensOf is { } reference)
         {
@@ -186,10 +222,17 @@ public sealed class ScalingRunner
         return (record, result);
     }
 
-    /// <summary>A seed for problem <paramref name="index"/> of a run seeded with <paramref name="seed"/> (SplitMix64, so neighbours are unrelated).</summary>
-    public static long ProblemSeed(long seed, int index)
+    /// <summary>
+    /// A seed for the problem <paramref name="problemId"/> in a run seeded with <paramref name="seed"/>: SplitMix64 of the
+    /// seed and a 64-bit FNV-1a hash of the id, so neighbours are unrelated and a problem draws the same numbers
+    /// whichever other problems the run holds (a 90-problem and a 200-problem study agree on the problems they share).
+    /// </summary>
+    public static long ProblemSeed(long seed, string problemId)
     {
-        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index + 1);
+        ArgumentNullException.ThrowIfNull(problemId);
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in problemId) hash = unchecked((hash ^ c) * 1099511628211UL);
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + hash);
         z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
         z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
         return (long)((z ^ (z >> 31)) & long.MaxValue);

@@ -55,7 +55,11 @@ public static class StudyRun
         var lanes = models.Select(m => new StudyLane(
             () => m.Policy.CreateSampler(),
             m.Prm.CreateProcessVerifier(new ProcessRewardOptions { Aggregation = options.Aggregation }))).ToList();
-        var runner = new ScalingRunner(lanes, options) { Solved = options.TraceProblems > 0 ? recorder.Observe : null };
+        var runner = new ScalingRunner(lanes, options)
+        {
+            Solved = options.TraceProblems > 0 ? recorder.Observe : null,
+            Retried = (problem, error) => Console.Error.WriteLine($"note: {problem.Id} failed inside libtorch ({error.Message.Split('\n')[0]}); solving it again (same seed, same result)."),
+        };
         var cells = runner.Cells();
 
         Console.WriteLine($"Models: {modelsDir} ({Parameters(policy):N0}-parameter policy, {Parameters(prmModel):N0}-parameter PRM) on {device?.ToString() ?? "cpu"}, {options.Concurrency} lane{(options.Concurrency == 1 ? "" : "s")} (problems solved side by side, each lane with its own copy of both models)");
