@@ -62,7 +62,7 @@ public static class StudyRun
         };
         var cells = runner.Cells();
 
-        Console.WriteLine($"Models: {modelsDir} ({Parameters(policy):N0}-parameter policy, {Parameters(prmModel):N0}-parameter PRM) on {device?.ToString() ?? "cpu"}, {options.Concurrency} lane{(options.Concurrency == 1 ? "" : "s")} (problems solved side by side, each lane with its own copy of both models)");
+        Console.WriteLine($"Models: {modelsDir} ({Parameters(policy):N0}-parameter policy, {Parameters(prmModel):N0}-parameter PRM) on {device?.ToString() ?? "cpu"}, {(options.Concurrency == 1 ? "one problem at a time" : $"{options.Concurrency} problems side by side (lanes with their own copy of both models)")}");
         Console.WriteLine($"Problems: {problems.Count} held-out, {string.Join(", ", problems.GroupBy(p => p.Level).Select(g => $"{g.Count()} of level {g.Key}"))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Strategies: {string.Join(", ", options.Strategies)}; budgets {string.Join(", ", options.Budgets)}; {cells.Count} runs; temperature {options.Temperature}, max {options.MaxNewTokens} new tokens, seed {options.Seed}, PRM aggregation {options.Aggregation}"));

@@ -64,6 +64,43 @@ public sealed class ConcurrentStudyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_solve_that_fails_inside_libtorch_is_run_again_and_gives_what_a_clean_solve_gives()
+    {
+        var problem = ProblemSelection.Evenly(5)[2];
+        var spec = StrategyCatalog.Find("beam-search")!;
+        using var embedded = new EmbeddedLanes(1);
+        var lane = embedded.Lanes[0];
+        var clean = await new ScalingRunner([lane], SmallStudy).SolveAsync(lane, spec, 4, problem, CancellationToken.None);
+
+        // The third sampler call of the whole lane fails as TorchSharp's freed scalar does; the retry starts over.
+        int calls = 0;
+        var flaky = lane with { NewSampler = () => new FailingOnce(lane.NewSampler(), () => Interlocked.Increment(ref calls) == 3) };
+        var retried = new List<string>();
+        var runner = new ScalingRunner([flaky], SmallStudy with { Strategies = ["beam-search"], Budgets = [4] })
+        {
+            Retried = (p, e) => retried.Add($"{p.Id}: {e.Message}"),
+        };
+        var cells = await StudyProgress.RunAsync([("beam-search", 4)], 1, progress => runner.RunAsync([problem], progress, CancellationToken.None));
+
+        Assert.Equal([$"{problem.Id}: Unknown scalar type."], retried);
+        Assert.Equal(clean!.Value.Record with { Seconds = 0 }, cells.Single().Problems.Single() with { Seconds = 0 });
+        Assert.True(calls > 3);
+    }
+
+    /// <summary>A sampler whose call fails, as libtorch does, when <c>fail</c> says so.</summary>
+    private sealed class FailingOnce(ISampler inner, Func<bool> fail) : ISampler, IDisposable
+    {
+        public SamplerCapabilities Capabilities => inner.Capabilities;
+
+        public int CountTokens(string text) => inner.CountTokens(text);
+
+        public Task<SampleResult> SampleAsync(SampleRequest request, CancellationToken cancellationToken = default) =>
+            fail() ? Task.FromException<SampleResult>(new System.Runtime.InteropServices.ExternalException("Unknown scalar type.")) : inner.SampleAsync(request, cancellationToken);
+
+        public void Dispose() => (inner as IDisposable)?.Dispose();
+    }
+
+    [Fact]
     public async Task Calls_on_separate_decoders_side_by_side_give_bitwise_the_logprobs_they_give_alone()
     {
         using var lanes = new EmbeddedLanes(3);
