@@ -166,6 +166,47 @@ public sealed class ConcurrentStudyTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The hazard behind the default of one lane: two lanes sample while a third thread forces garbage collections and
+    /// runs finalizers. TorchSharp's implicit scalars, unreachable during the native call that reads them, then get freed
+    /// under it ("Unknown scalar type"). Counts the failed calls; once the engine keeps its scalars alive it should be 0.
+    /// </summary>
+    [EnvironmentFact("TTS_MEASURE")]
+    public async Task Measure_calls_failed_by_freed_scalars_under_forced_collections()
+    {
+        int laneCount = int.TryParse(Environment.GetEnvironmentVariable("TTS_MEASURE_LANES"), out int k) ? k : 2;
+        using var lanes = new EmbeddedLanes(laneCount);
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+        int calls = 0, failed = 0;
+        string? first = null;
+        await Task.WhenAll(lanes.Policies.Select(policy => Task.Run(async () =>
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                using var engine = policy.CreateSampler();
+                try { await engine.SampleAsync(Request(i)); }
+                catch (System.Runtime.InteropServices.ExternalException e)
+                {
+                    Interlocked.Increment(ref failed);
+                    first ??= e.Message.Split('\n')[0];
+                }
+                Interlocked.Increment(ref calls);
+            }
+        })));
+        await stop.CancelAsync();
+        await collector;
+        output.WriteLine($"{laneCount} lane(s): {failed} of {calls} calls failed inside libtorch under forced collections; first: {first ?? "none"}");
+        Assert.Equal(40 * laneCount, calls);
+    }
+
+    /// <summary>
     /// Wall and CPU time of a study on 1, 2 and 3 lanes, alternated and repeated in one process (ratios are what count
     /// on a loaded machine; CPU time says what the lanes cost beyond one).
     /// </summary>
