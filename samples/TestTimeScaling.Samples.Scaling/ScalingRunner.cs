@@ -15,6 +15,9 @@ namespace TestTimeScaling.Samples.Scaling;
 /// </remarks>
 public sealed class ScalingRunner
 {
+    /// <summary>Tries per problem before a libtorch error ends the run.</summary>
+    private const int MaxAttempts = 3;
+
     private readonly IReadOnlyList<StudyLane> _lanes;
     private readonly ScalingOptions _options;
     // Finished records by strategy, budget and problem id: a token-matched strategy reads its reference's spending here.
@@ -35,6 +38,14 @@ public sealed class ScalingRunner
     /// cell and never twice at once; the trace recorder listens here.
     /// </summary>
     public Action<StrategySpec, int, ArithmeticProblem, int, SearchResult>? Solved { get; init; }
+
+    /// <summary>
+    /// Called when a solve failed inside libtorch and is run again (problem, the error). TorchSharp frees an implicit
+    /// <c>Scalar</c> from the finalizer thread while a native call may still read it ("Unknown scalar type"); lanes on
+    /// several threads make the collections that trigger it frequent (docs/scaling-concurrency.md). A problem's result
+    /// depends on nothing but the problem, so solving it again on a fresh sampler gives exactly what it would have given.
+    /// </summary>
+    public Action<ArithmeticProblem, Exception>? Retried { get; init; }
 
     /// <summary>The (strategy, budget) pairs the options ask for, in run order.</summary>
     public IReadOnlyList<(StrategySpec Strategy, int Budget)> Cells() =>
@@ -118,14 +129,6 @@ public sealed class ScalingRunner
         return [.. records.OfType<ProblemRecord>()];
     }
 
-    /// <summary>
-    /// Called when a solve failed inside libtorch and is run again (problem, the error). TorchSharp frees an implicit
-    /// <c>Scalar</c> from the finalizer thread while a native call may still read it ("Unknown scalar type"); lanes on
-    /// several threads make the collections that trigger it frequent (docs/scaling-concurrency.md). A problem's result
-    /// depends on nothing but the problem, so solving it again on a fresh sampler gives exactly what it would have given.
-    /// </summary>
-    public Action<ArithmeticProblem, Exception>? Retried { get; init; }
-
     private async Task<(ProblemRecord Record, SearchResult Result)?> SolveRetryingAsync(StudyLane lane, StrategySpec spec, int budget,
         ArithmeticProblem problem, CancellationToken cancellationToken)
     {
@@ -149,9 +152,6 @@ public sealed class ScalingRunner
             if (error is System.Runtime.InteropServices.ExternalException native) return native;
         return null;
     }
-
-    /// <summary>Tries per problem before a libtorch error ends the run.</summary>
-    private const int MaxAttempts = 3;
 
     /// <summary>Solves one problem with one strategy at one budget on a fresh sampler of <paramref name="lane"/>; null when cancelled.</summary>
     public async Task<(ProblemRecord Record, SearchResult Result)?> SolveAsync(StudyLane lane, StrategySpec spec, int budget, ArithmeticProblem problem,
