@@ -7,7 +7,7 @@ namespace TestTimeScaling.Samples.Scaling;
 /// <remarks>
 /// Why separate decoders rather than one shared decode batch: the engine's continuous batching gives a call the same
 /// tokens as alone but not the same bits (a row's matrix products and attention depend on the rows beside it: 48 of
-/// 968 logprobs differ, by up to 3e-6, in <c>BatchInvarianceTests</c>), and which rows share a step depends on timing.
+/// 968 logprobs differ, by up to 3e-6, in <c>ConcurrentStudyTests.Measure_how_far_rows_beside_other_calls_move_from_alone</c>), and which rows share a step depends on timing.
 /// A lane's decoder only ever sees one problem's calls, in that problem's own order, so every float is what a
 /// sequential run computes (docs/scaling-concurrency.md).
 /// </remarks>
