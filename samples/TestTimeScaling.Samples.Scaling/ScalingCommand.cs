@@ -90,6 +90,13 @@ public sealed class ScalingCommand
         HelpName = "N",
     };
 
+    private readonly Option<int> _concurrency = new Option<int>("--concurrency")
+    {
+        Description = "Problems solved side by side, each with its own copy of the models (one torch thread each); the results are the same for every value, only the time changes.",
+        HelpName = "K",
+        DefaultValueFactory = _ => Defaults.Concurrency,
+    }.InRange(1, 64);
+
     private readonly Option<string?> _from = new("--from")
     {
         Description = "Run nothing: re-read a finished run's results.json (and traces.json beside it) and rewrite its table, plots and report.html there.",
@@ -106,7 +113,7 @@ public sealed class ScalingCommand
             """)
         {
             _problems, _strategies, _budgets, _seed, _device, _out, _models, _temperature, _maxNewTokens, _aggregation,
-            _traces, _traceBudget, _from,
+            _traces, _traceBudget, _concurrency, _from,
         };
         Root.Validators.Add(result =>
         {
@@ -172,6 +179,7 @@ public sealed class ScalingCommand
             Aggregation = Enum.Parse<StepAggregation>(parse.GetValue(_aggregation)!, ignoreCase: true),
             TraceProblems = parse.GetValue(_traces),
             TraceBudget = parse.GetValue(_traceBudget),
+            Concurrency = parse.GetValue(_concurrency),
         };
     }
 

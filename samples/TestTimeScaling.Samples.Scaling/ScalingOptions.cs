@@ -42,6 +42,18 @@ public sealed record ScalingOptions
 
     /// <summary>The budget whose searches are traced; null picks 4 when it runs, else the nearest budget run.</summary>
     public int? TraceBudget { get; init; }
+
+    /// <summary>
+    /// Problems solved side by side, each on its own lane (its own copy of the policy and PRM). The results do not
+    /// depend on it; only the wall time does.
+    /// </summary>
+    /// <remarks>
+    /// 1 by default: with lanes on several threads, TorchSharp 0.107's implicit <c>Scalar</c>s (freed by the finalizer
+    /// thread while a native call may still read them) fail a solve now and then ("Unknown scalar type"; the runner
+    /// solves it again, exactly) and could in principle hand a native call another scalar's value, which no retry would
+    /// see. 2 halves the wall time on two idle cores once the engine keeps its scalars alive (docs/scaling-concurrency.md).
+    /// </remarks>
+    public int Concurrency { get; init; } = 1;
 }
 
 /// <summary>An option names a models folder or device that cannot be used; the program prints the message and exits with code 2.</summary>

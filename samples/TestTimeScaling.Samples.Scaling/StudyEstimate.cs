@@ -4,12 +4,15 @@ namespace TestTimeScaling.Samples.Scaling;
 /// Estimates how long the rest of the study takes, from the time each finished problem took.
 /// </summary>
 /// <remarks>
+/// <para>With several lanes a problem's "time" is the wall time since the previous problem finished, so K problems
+/// solved side by side in the time of one count as a K-th each: what the cell costs the study, not one lane.</para>
+/// <para>
 /// A problem's cost grows with the budget N and depends on the strategy (step-level searches call the PRM every
 /// step). For each strategy the estimate fits seconds per problem = a + b·N by least squares over its finished
 /// problems once it has run at two budgets; with one budget it scales that budget's time by (1 + N/4) / (1 + N₀/4);
 /// before a strategy has run, it uses the seconds per unit of (1 + N/4) of everything so far. (1 + N/4): a fixed part
 /// per problem (prefill, bookkeeping) plus a part that grows with the rows; on the default study it is within a
-/// factor of two of every cell's measured time.
+/// factor of two of every cell's measured time.</para>
 /// </remarks>
 public sealed class StudyEstimate
 {

@@ -46,7 +46,10 @@ public sealed class StudyProgress
         UpdateStudy();
     }
 
-    /// <summary>A problem of the current cell is done.</summary>
+    /// <summary>
+    /// A problem of the current cell is done (the runner calls it in problem order, one call at a time, whichever lane
+    /// solved it); its time is the wall time since the previous one, the cell's time shared over its problems.
+    /// </summary>
     public void Advance(int done, int problems, int correct)
     {
         _estimate.Record(_index, _problem.Elapsed.TotalSeconds);

@@ -26,18 +26,43 @@ public static class StudyRun
 
         // The embedded models are tiny: a decode step is a few dozen small ops, which one torch thread runs faster than
         // two (measured on this project's 2-core machines: 109 s against 190 s for 40 problems of the default run).
+        // The cores go to lanes instead: each lane solves its own problem on its own copy of both models.
         set_num_threads(1);
-        using var policy = LanguageModel.Load(Path.Combine(models, EmbeddedModels.PolicyFolder), load);
-        using var prmModel = LanguageModel.Load(Path.Combine(models, EmbeddedModels.PrmFolder), load);
-        using var sampler = policy.CreateSampler();
-        var prm = prmModel.CreateProcessVerifier(new ProcessRewardOptions { Aggregation = options.Aggregation });
+        var lanes = new List<(LanguageModel Policy, LanguageModel Prm)>(options.Concurrency);
+        try
+        {
+            for (int k = 0; k < options.Concurrency; k++)
+                lanes.Add((LanguageModel.Load(Path.Combine(models, EmbeddedModels.PolicyFolder), load), LanguageModel.Load(Path.Combine(models, EmbeddedModels.PrmFolder), load)));
+            return await RunAsync(options, args, cancellationToken, lanes, models, device, outDir, started, total).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var (policy, prm) in lanes)
+            {
+                policy.Dispose();
+                prm.Dispose();
+            }
+        }
+    }
+
+    private static async Task<int> RunAsync(ScalingOptions options, IReadOnlyList<string> args, CancellationToken cancellationToken,
+        IReadOnlyList<(LanguageModel Policy, LanguageModel Prm)> models, string modelsDir, Device? device, string outDir, DateTimeOffset started, Stopwatch total)
+    {
+        var (policy, prmModel) = models[0];
         var problems = ProblemSelection.Evenly(options.Problems);
         // The step-level searches on a few problems are kept for the HTML report (a copy of each finished result).
         var recorder = new TraceRecorder(options.TraceProblems, TraceRecorder.PickBudget(options.TraceBudget, options.Budgets), problems.Count);
-        var runner = new ScalingRunner(sampler, prm, options) { Solved = options.TraceProblems > 0 ? recorder.Observe : null };
+        var lanes = models.Select(m => new StudyLane(
+            () => m.Policy.CreateSampler(),
+            m.Prm.CreateProcessVerifier(new ProcessRewardOptions { Aggregation = options.Aggregation }))).ToList();
+        var runner = new ScalingRunner(lanes, options)
+        {
+            Solved = options.TraceProblems > 0 ? recorder.Observe : null,
+            Retried = (problem, error) => Console.Error.WriteLine($"note: {problem.Id} failed inside libtorch ({error.Message.Split('\n')[0]}); solving it again (same seed, same result)."),
+        };
         var cells = runner.Cells();
 
-        Console.WriteLine($"Models: {models} ({Parameters(policy):N0}-parameter policy, {Parameters(prmModel):N0}-parameter PRM) on {device?.ToString() ?? "cpu"}");
+        Console.WriteLine($"Models: {modelsDir} ({Parameters(policy):N0}-parameter policy, {Parameters(prmModel):N0}-parameter PRM) on {device?.ToString() ?? "cpu"}, {(options.Concurrency == 1 ? "one problem at a time" : $"{options.Concurrency} problems side by side (lanes with their own copy of both models)")}");
         Console.WriteLine($"Problems: {problems.Count} held-out, {string.Join(", ", problems.GroupBy(p => p.Level).Select(g => $"{g.Count()} of level {g.Key}"))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Strategies: {string.Join(", ", options.Strategies)}; budgets {string.Join(", ", options.Budgets)}; {cells.Count} runs; temperature {options.Temperature}, max {options.MaxNewTokens} new tokens, seed {options.Seed}, PRM aggregation {options.Aggregation}"));
@@ -68,7 +93,7 @@ public static class StudyRun
 
         var report = new RunReport(
             string.Join(' ', new[] { Command }.Concat(args.Count > 0 ? ["--", .. args] : Array.Empty<string>())),
-            started, total.Elapsed.TotalSeconds, completed, options, models, device?.ToString() ?? "cpu", highlights, results);
+            started, total.Elapsed.TotalSeconds, completed, options, modelsDir, device?.ToString() ?? "cpu", highlights, results);
         var (json, csv) = ResultFiles.Write(report, outDir);
         Console.WriteLine($"Wrote {json}");
         Console.WriteLine($"      {csv}");

@@ -38,4 +38,14 @@ public sealed class CommandLineTests
         Assert.Equal([0, 1, 2], TraceRecorder.Spread(3, 3));
         Assert.Empty(TraceRecorder.Spread(0, 90));
     }
+
+    [Fact]
+    public void ConcurrencyIsBoundWithItsDefaultAndItsRangeIsChecked()
+    {
+        var command = new ScalingCommand();
+        Assert.Equal(new ScalingOptions().Concurrency, command.Bind(command.Root.Parse([])).Concurrency);
+        Assert.Equal(3, command.Bind(command.Root.Parse(["--concurrency", "3"])).Concurrency);
+        Assert.Contains(command.Root.Parse(["--concurrency", "0"]).Errors, e => e.Message.Contains("--concurrency", StringComparison.Ordinal));
+        Assert.Contains(new ScalingCommand().Root.Parse(["--from", "r.json", "--concurrency", "2"]).Errors, e => e.Message.Contains("--concurrency", StringComparison.Ordinal));
+    }
 }
