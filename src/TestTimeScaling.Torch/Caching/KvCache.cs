@@ -3,28 +3,40 @@ using static TorchSharp.torch;
 namespace TestTimeScaling.Torch;
 
 /// <summary>
-/// A batched key/value cache: one row per sequence, each with its own length (ragged), preallocated
-/// to a capacity. Rows can be forked, reordered, duplicated and dropped (<see cref="SelectRows"/>)
-/// and truncated (<see cref="Truncate"/>), which is what beam search, particle resampling and
-/// prompt sharing need.
+/// A batched key/value cache: one row per sequence, each with its own length (ragged), able to hold up to a
+/// capacity. Rows can be forked, reordered, duplicated and dropped (<see cref="SelectRows"/>) and truncated
+/// (<see cref="Truncate"/>), which is what beam search, particle resampling and prompt sharing need. Rows that were
+/// forked from one row share its tokens: they are stored once and attention reads them once per step.
 /// </summary>
 /// <remarks>
-/// Layout per layer: [rows, kv_heads, capacity + 1, head_dim]. The extra slot at index
-/// <see cref="Capacity"/> is a scratch slot: padding tokens of a ragged prefill are written there,
-/// so they can never overwrite a real entry. Slots past a row's length hold stale values that the
-/// attention mask hides.
+/// <para>A row is an optional shared segment (a <c>KvSegment</c>: tokens stored once, reference counted, read
+/// up to the row's shared length) followed by the row's own suffix. When <see cref="SelectRows"/> or
+/// <see cref="CopyRows"/> repeats a row that has no segment yet, that row's tokens become a segment (one copy of
+/// that one row, however many times it is repeated) and every copy references it; a row that already references a
+/// segment keeps it and only its own suffix is copied. Two levels (one segment per row, then its suffix) are
+/// enough for a prompt forked to n samples; a duplicated beam that extends a shared prompt copies its own part,
+/// not the prompt.</para>
+/// <para>Suffix layout per layer: [rows, kv_heads, width + 1, head_dim]; suffix slot j of a row holds position
+/// shared + j. The extra slot at index width is a scratch slot: padding tokens of a ragged prefill are written
+/// there, so they can never overwrite a real entry. Slots past a row's length hold stale (finite) values that the
+/// attention masks hide. The width grows when a write needs it (never past what the capacity allows any row's
+/// suffix), so forked rows hold only what they generate.</para>
 /// </remarks>
 public sealed class KvCache : IDisposable
 {
     private Tensor[] _keys;
     private Tensor[] _values;
     private long[] _lengths;
+    private long[] _shared;
+    private KvSegment?[] _segments;
+    private int _width;
     private readonly int _kvHeads, _headDim;
     private bool _disposed;
 
     /// <summary>Creates an empty cache of <paramref name="rows"/> rows, each able to hold <paramref name="capacity"/> tokens.</summary>
     public KvCache(ModelConfig config, int rows, int capacity, Device device, ScalarType dtype)
     {
+        ArgumentNullException.ThrowIfNull(config);
         if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "Row count must be >= 0.");
         if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "Capacity must be positive.");
         Layers = config.NumHiddenLayers;
@@ -33,6 +45,7 @@ public sealed class KvCache : IDisposable
         Device = device;
         DType = dtype;
         Capacity = capacity;
+        _width = capacity;
         _keys = new Tensor[Layers];
         _values = new Tensor[Layers];
         for (int l = 0; l < Layers; l++)
@@ -41,44 +54,62 @@ public sealed class KvCache : IDisposable
             _values[l] = zeros([rows, _kvHeads, capacity + 1, _headDim], dtype: dtype, device: device);
         }
         _lengths = new long[rows];
+        _shared = new long[rows];
+        _segments = new KvSegment?[rows];
     }
 
-    private KvCache(KvCache shape, Tensor[] keys, Tensor[] values, long[] lengths)
+    private KvCache(KvCache shape, int capacity, int width, Tensor[] keys, Tensor[] values, long[] lengths, long[] shared, KvSegment?[] segments)
     {
         Layers = shape.Layers;
         _kvHeads = shape._kvHeads;
         _headDim = shape._headDim;
         Device = shape.Device;
         DType = shape.DType;
-        Capacity = shape.Capacity;
+        Capacity = capacity;
+        _width = width;
         _keys = keys;
         _values = values;
         _lengths = lengths;
+        _shared = shared;
+        _segments = segments;
     }
 
-    /// <summary>A new cache holding copies of the given rows (this cache is unchanged).</summary>
+    /// <summary>A new cache holding copies of the given rows (this cache's contents are unchanged; shared segments are shared, not copied).</summary>
     public KvCache CopyRows(IReadOnlyList<int> rowIndices)
     {
         ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(rowIndices);
         CheckRows(rowIndices);
-        using var index = tensor(rowIndices.Select(i => (long)i).ToArray(), dtype: ScalarType.Int64, device: Device);
-        return new KvCache(this,
-            _keys.Select(k => k.index_select(0, index)).ToArray(),
-            _values.Select(v => v.index_select(0, index)).ToArray(),
-            rowIndices.Select(i => _lengths[i]).ToArray());
+        ShareRepeatedRows(rowIndices);
+        var (lengths, shared, segments) = Pick(rowIndices);
+        int width = WidthFor(lengths, shared, Capacity);
+        using var index = RowIndex(rowIndices);
+        var keys = _keys.Select(k => Gather(k, index, width)).ToArray();
+        var values = _values.Select(v => Gather(v, index, width)).ToArray();
+        return new KvCache(this, Capacity, width, keys, values, lengths, shared, segments);
     }
 
-    /// <summary>Stacks the rows of several caches of the same model into one; the parts are disposed.</summary>
+    /// <summary>Stacks the rows of several caches of the same model into one; the parts are disposed. Shared segments stay shared.</summary>
     public static KvCache Concatenate(IReadOnlyList<KvCache> parts)
     {
+        ArgumentNullException.ThrowIfNull(parts);
         if (parts.Count == 0) throw new ArgumentException("At least one cache is needed.", nameof(parts));
         if (parts.Count == 1) return parts[0];
-        int capacity = parts.Max(p => p.Capacity);
-        foreach (var p in parts) p.EnsureCapacity(capacity);
+        foreach (var p in parts) p.ThrowIfDisposed();
         var first = parts[0];
-        var keys = Enumerable.Range(0, first.Layers).Select(l => cat(parts.Select(p => p._keys[l]).ToArray(), 0)).ToArray();
-        var values = Enumerable.Range(0, first.Layers).Select(l => cat(parts.Select(p => p._values[l]).ToArray(), 0)).ToArray();
-        var merged = new KvCache(first, keys, values, parts.SelectMany(p => p._lengths).ToArray());
+        int capacity = parts.Max(p => p.Capacity);
+        int width = parts.Max(p => p._width);
+        var keys = new Tensor[first.Layers];
+        var values = new Tensor[first.Layers];
+        for (int l = 0; l < first.Layers; l++)
+        {
+            keys[l] = CatWidened(parts.Select(p => (p._keys[l], p._width)).ToList(), width);
+            values[l] = CatWidened(parts.Select(p => (p._values[l], p._width)).ToList(), width);
+        }
+        var segments = parts.SelectMany(p => p._segments).ToArray();
+        foreach (var s in segments) s?.AddReferences(1);
+        var merged = new KvCache(first, capacity, width, keys, values,
+            parts.SelectMany(p => p._lengths).ToArray(), parts.SelectMany(p => p._shared).ToArray(), segments);
         foreach (var p in parts) p.Dispose();
         return merged;
     }
@@ -101,31 +132,48 @@ public sealed class KvCache : IDisposable
     /// <summary>Tokens cached in each row.</summary>
     public IReadOnlyList<long> Lengths => _lengths;
 
-    /// <summary>Bytes held by the cache tensors.</summary>
-    public long AllocatedBytes => 2L * Layers * RowCount * _kvHeads * (Capacity + 1) * _headDim * DType.ElementSize();
+    /// <summary>
+    /// Bytes held by the cache tensors: every row's own suffix slots, plus each shared segment its rows reference,
+    /// counted once (caches made from one another by <see cref="CopyRows"/> each count the segments they share).
+    /// </summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            long suffixes = 2L * Layers * RowCount * _kvHeads * (_width + 1) * _headDim * DType.ElementSize();
+            return suffixes + _segments.OfType<KvSegment>().Distinct().Sum(s => s.Bytes);
+        }
+    }
 
     /// <summary>Bytes one cached token takes across all layers (keys and values).</summary>
     public long BytesPerToken => 2L * Layers * _kvHeads * _headDim * DType.ElementSize();
 
     /// <summary>
     /// Rebuilds the rows from existing ones: row i of the result is old row <paramref name="rowIndices"/>[i].
-    /// Repeating an index duplicates (forks) a row; leaving one out drops it; any order reorders.
+    /// Repeating an index duplicates (forks) a row; leaving one out drops it; any order reorders. Duplicates share
+    /// the repeated row's tokens instead of copying them.
     /// </summary>
     public void SelectRows(IReadOnlyList<int> rowIndices)
     {
         ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(rowIndices);
         CheckRows(rowIndices);
-        using var index = tensor(rowIndices.Select(i => (long)i).ToArray(), dtype: ScalarType.Int64, device: Device);
+        ShareRepeatedRows(rowIndices);
+        var (lengths, shared, segments) = Pick(rowIndices);
+        int width = WidthFor(lengths, shared, Capacity);
+        using var index = RowIndex(rowIndices);
         for (int l = 0; l < Layers; l++)
         {
-            var k = _keys[l].index_select(0, index);
-            var v = _values[l].index_select(0, index);
+            var k = Gather(_keys[l], index, width);
+            var v = Gather(_values[l], index, width);
             _keys[l].Dispose();
             _values[l].Dispose();
             _keys[l] = k;
             _values[l] = v;
         }
-        _lengths = rowIndices.Select(i => _lengths[i]).ToArray();
+        // The new rows took their references in Pick; the old rows give theirs back.
+        foreach (var s in _segments) s?.Release();
+        (_lengths, _shared, _segments, _width) = (lengths, shared, segments, width);
     }
 
     /// <summary>Forgets the tokens of <paramref name="row"/> after the first <paramref name="length"/>.</summary>
@@ -136,40 +184,68 @@ public sealed class KvCache : IDisposable
         if (length < 0 || length > _lengths[row])
             throw new ArgumentOutOfRangeException(nameof(length), length, $"Length must be in [0, {_lengths[row]}] for row {row}.");
         _lengths[row] = length;
+        if (length >= _shared[row]) return;
+        // Cut into the shared part: the row reads less of its segment and its own suffix starts empty.
+        _shared[row] = length;
+        if (length == 0)
+        {
+            _segments[row]!.Release();
+            _segments[row] = null;
+        }
     }
 
-    /// <summary>Grows every row to hold at least <paramref name="capacity"/> tokens, keeping the contents.</summary>
+    /// <summary>
+    /// Lets every row hold at least <paramref name="capacity"/> tokens, keeping the contents. The suffix slots grow
+    /// when a write needs them.
+    /// </summary>
     public void EnsureCapacity(int capacity)
     {
         ThrowIfDisposed();
-        if (capacity <= Capacity) return;
+        if (capacity > Capacity) Capacity = capacity;
+    }
+
+    /// <summary>Tokens of each row read from its shared segment (0 for a row without one).</summary>
+    internal IReadOnlyList<long> SharedLengths => _shared;
+
+    /// <summary>The shared segment row <paramref name="row"/> references, or null.</summary>
+    internal KvSegment? SegmentOf(int row) => _segments[row];
+
+    /// <summary>Distinct shared segments the rows reference.</summary>
+    internal int SegmentCount => _segments.OfType<KvSegment>().Distinct().Count();
+
+    /// <summary>
+    /// Makes room for appending <paramref name="counts"/>[b] tokens to each row's suffix: widens the suffix slots when
+    /// needed (by at least half again, so growth is rare, and never past what the capacity allows). Runs inside a
+    /// forward pass, so the new buffers leave the pass's dispose scope.
+    /// </summary>
+    internal void PrepareAppend(IReadOnlyList<long> counts)
+    {
+        long need = 0;
+        for (int b = 0; b < RowCount; b++) need = Math.Max(need, _lengths[b] - _shared[b] + counts[b]);
+        if (need <= _width) return;
+        long most = 0;
+        for (int b = 0; b < RowCount; b++) most = Math.Max(most, Capacity - _shared[b]);
+        int width = (int)Math.Max(need, Math.Min(most, _width + Math.Max(_width / 2, 16)));
         for (int l = 0; l < Layers; l++)
         {
-            _keys[l] = Grow(_keys[l], capacity);
-            _values[l] = Grow(_values[l], capacity);
+            var k = Widen(_keys[l], _width, width).DetachFromDisposeScope();
+            var v = Widen(_values[l], _width, width).DetachFromDisposeScope();
+            _keys[l].Dispose();
+            _values[l].Dispose();
+            _keys[l] = k;
+            _values[l] = v;
         }
-        Capacity = capacity;
+        _width = width;
     }
 
-    private Tensor Grow(Tensor old, int capacity)
-    {
-        var grown = zeros([old.shape[0], _kvHeads, capacity + 1, _headDim], dtype: DType, device: Device);
-        // Copy the real slots only; the old scratch slot is stale by definition.
-        using (var target = grown[.., .., ..Capacity, ..])
-        using (var source = old[.., .., ..Capacity, ..])
-            target.copy_(source);
-        old.Dispose();
-        return grown;
-    }
-
-    /// <summary>Writes new keys and values [rows, kv_heads, T, head_dim] at the slots in <paramref name="writeIndex"/> [rows, kv_heads, T, head_dim].</summary>
+    /// <summary>Writes new keys and values [rows, kv_heads, T, head_dim] at the suffix slots in <paramref name="writeIndex"/> [rows, kv_heads, T, head_dim].</summary>
     internal void Write(int layer, Tensor keys, Tensor values, Tensor writeIndex)
     {
         _keys[layer].scatter_(2, writeIndex, keys);
         _values[layer].scatter_(2, writeIndex, values);
     }
 
-    /// <summary>The first <paramref name="length"/> slots of every row of a layer (views, not copies).</summary>
+    /// <summary>The first <paramref name="length"/> suffix slots of every row of a layer (views, not copies).</summary>
     internal (Tensor Keys, Tensor Values) Read(int layer, long length) =>
         (_keys[layer][.., .., ..(int)length, ..], _values[layer][.., .., ..(int)length, ..]);
 
@@ -179,8 +255,76 @@ public sealed class KvCache : IDisposable
         for (int i = 0; i < _lengths.Length; i++) _lengths[i] += counts[i];
     }
 
-    /// <summary>The scratch slot's index.</summary>
-    internal int ScratchSlot => Capacity;
+    /// <summary>The scratch slot's index in the suffix slots.</summary>
+    internal int ScratchSlot => _width;
+
+    /// <summary>Suffix slots per row (besides the scratch slot).</summary>
+    internal int SuffixWidth => _width;
+
+    /// <summary>Each row listed more than once that has no segment yet moves its tokens into a new segment it references.</summary>
+    private void ShareRepeatedRows(IReadOnlyList<int> rowIndices)
+    {
+        var seen = new HashSet<int>();
+        foreach (int r in rowIndices)
+        {
+            if (seen.Add(r) || _segments[r] is not null || _lengths[r] == 0) continue;
+            var segment = KvSegment.FromRow(_keys, _values, r, _lengths[r]);
+            segment.AddReferences(1);
+            _segments[r] = segment;
+            _shared[r] = _lengths[r];
+        }
+    }
+
+    /// <summary>The bookkeeping of the listed rows; each picked row takes a reference on its segment.</summary>
+    private (long[] Lengths, long[] Shared, KvSegment?[] Segments) Pick(IReadOnlyList<int> rowIndices)
+    {
+        var lengths = rowIndices.Select(i => _lengths[i]).ToArray();
+        var shared = rowIndices.Select(i => _shared[i]).ToArray();
+        var segments = rowIndices.Select(i => _segments[i]).ToArray();
+        foreach (var s in segments) s?.AddReferences(1);
+        return (lengths, shared, segments);
+    }
+
+    /// <summary>
+    /// Suffix slots for rows of these lengths: what they hold now, and as much of what the capacity lets them add
+    /// as the current width already holds (so forked rows keep only their own part, and nothing grows here).
+    /// </summary>
+    private int WidthFor(long[] lengths, long[] shared, int capacity)
+    {
+        long held = 0, most = 0;
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            held = Math.Max(held, lengths[i] - shared[i]);
+            most = Math.Max(most, capacity - shared[i]);
+        }
+        return (int)Math.Max(held, Math.Min(_width, most));
+    }
+
+    private Tensor RowIndex(IReadOnlyList<int> rowIndices) =>
+        tensor(rowIndices.Select(i => (long)i).ToArray(), dtype: ScalarType.Int64, device: Device);
+
+    /// <summary>Rows of a suffix buffer in a new order, cut to <paramref name="width"/> slots plus the scratch slot.</summary>
+    private static Tensor Gather(Tensor buffer, Tensor index, int width)
+    {
+        using var kept = buffer.narrow(2, 0, width + 1);
+        return kept.index_select(0, index);
+    }
+
+    /// <summary>A suffix buffer with more slots: the real slots are copied, the new ones are zero (finite, masked).</summary>
+    private static Tensor Widen(Tensor buffer, int width, int wider)
+    {
+        using var real = buffer.narrow(2, 0, width);
+        return nn.functional.pad(real, [0, 0, 0, wider + 1 - width]);
+    }
+
+    private static Tensor CatWidened(List<(Tensor Buffer, int Width)> parts, int width)
+    {
+        var widened = parts.Select(p => p.Width == width ? p.Buffer : Widen(p.Buffer, p.Width, width)).ToArray();
+        var result = cat(widened, 0);
+        for (int i = 0; i < widened.Length; i++)
+            if (!ReferenceEquals(widened[i], parts[i].Buffer)) widened[i].Dispose();
+        return result;
+    }
 
     private void CheckRows(IReadOnlyList<int> rowIndices)
     {
@@ -190,12 +334,14 @@ public sealed class KvCache : IDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    /// <summary>Frees the cache tensors.</summary>
+    /// <summary>Frees the cache tensors and gives back its rows' references to shared segments.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         foreach (var t in _keys) t.Dispose();
         foreach (var t in _values) t.Dispose();
+        foreach (var s in _segments) s?.Release();
+        _segments = [];
     }
 }
