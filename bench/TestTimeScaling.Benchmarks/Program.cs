@@ -25,6 +25,13 @@ if (args is ["--peer-smoke", ..])
     return;
 }
 
+if (args is ["--shared-prefix", ..])
+{
+    // The shared-prefix figures (KV bytes against the ideal, fork and decode-step ratios) from one process.
+    SharedPrefixBenchmarks.Report(Console.Out);
+    return;
+}
+
 // In-process: the benchmark runs in this (already libstdc++-patched) build, and torch's native
 // threads are not re-created per process. ShortRun keeps the whole suite to a few minutes on 2 cores;
 // the long timeout lets the 124.7M-parameter cells of the side-by-side suite finish.

@@ -15,7 +15,8 @@ namespace TestTimeScaling.Torch;
 /// that one row, however many times it is repeated) and every copy references it; a row that already references a
 /// segment keeps it and only its own suffix is copied. Two levels (one segment per row, then its suffix) are
 /// enough for a prompt forked to n samples; a duplicated beam that extends a shared prompt copies its own part,
-/// not the prompt.</para>
+/// not the prompt. A cache left with one row whose segment nothing else references folds the segment back into the
+/// row (batch-1 decoding keeps the dense path).</para>
 /// <para>Suffix layout per layer: [rows, kv_heads, width + 1, head_dim]; suffix slot j of a row holds position
 /// shared + j. The extra slot at index width is a scratch slot: padding tokens of a ragged prefill are written
 /// there, so they can never overwrite a real entry. Slots past a row's length hold stale (finite) values that the
@@ -86,7 +87,9 @@ public sealed class KvCache : IDisposable
         using var index = RowIndex(rowIndices);
         var keys = _keys.Select(k => Gather(k, index, width)).ToArray();
         var values = _values.Select(v => Gather(v, index, width)).ToArray();
-        return new KvCache(this, Capacity, width, keys, values, lengths, shared, segments);
+        var copy = new KvCache(this, Capacity, width, keys, values, lengths, shared, segments);
+        copy.UnshareLoneRow();
+        return copy;
     }
 
     /// <summary>Stacks the rows of several caches of the same model into one; the parts are disposed. Shared segments stay shared.</summary>
@@ -174,6 +177,7 @@ public sealed class KvCache : IDisposable
         // The new rows took their references in Pick; the old rows give theirs back.
         foreach (var s in _segments) s?.Release();
         (_lengths, _shared, _segments, _width) = (lengths, shared, segments, width);
+        UnshareLoneRow();
     }
 
     /// <summary>Forgets the tokens of <paramref name="row"/> after the first <paramref name="length"/>.</summary>
@@ -272,6 +276,37 @@ public sealed class KvCache : IDisposable
             segment.AddReferences(1);
             _segments[r] = segment;
             _shared[r] = _lengths[r];
+        }
+    }
+
+    /// <summary>
+    /// A cache of one row whose segment no other row references gains nothing from it: the row gets its tokens back
+    /// in its own slots (sized to the capacity, as a new one-row cache is), the segment is freed, and its decode steps
+    /// take the dense attention path. One row's slots either way, so no memory is added.
+    /// </summary>
+    private void UnshareLoneRow()
+    {
+        if (RowCount != 1 || _segments[0] is not { } segment || segment.References != 1) return;
+        int shared = (int)_shared[0], length = (int)_lengths[0], width = Capacity;
+        for (int l = 0; l < Layers; l++)
+        {
+            _keys[l] = Unshare(_keys[l], segment.Keys(l));
+            _values[l] = Unshare(_values[l], segment.Values(l));
+        }
+        segment.Release();
+        (_segments[0], _shared[0], _width) = (null, 0, width);
+
+        Tensor Unshare(Tensor suffix, Tensor segmentPart)
+        {
+            var whole = zeros([1, _kvHeads, width + 1, _headDim], dtype: DType, device: Device);
+            using (var target = whole[0, .., ..shared, ..])
+            using (var source = segmentPart[.., ..shared, ..])
+                target.copy_(source);
+            using (var target = whole[0, .., shared..length, ..])
+            using (var source = suffix[0, .., ..(length - shared), ..])
+                target.copy_(source);
+            suffix.Dispose();
+            return whole;
         }
     }
 

@@ -165,24 +165,24 @@ internal sealed class AttentionStep : IDisposable
                 using var rowPadding = padding!.index_select(0, index).view(n, -1, 1);
                 using var inWindow = (slot > rowPositions - window).logical_or(rowPadding);
                 using var visible = covered.logical_and(inWindow); // [n, T, S]
-                slidingBias = Bias(visible);
+                slidingBias = Bias(visible, SharedPrefixGroup.Masked);
             }
             if (everyRow)
             {
                 index.Dispose();
                 index = null;
             }
-            groups.Add(new SharedPrefixGroup(segment, index, n, keyLength, Bias(covered), slidingBias));
+            groups.Add(new SharedPrefixGroup(segment, index, n, keyLength, Bias(covered, SharedPrefixGroup.Masked), slidingBias));
         }
         return groups;
     }
 
-    /// <summary>0 where <paramref name="visible"/> (squeezed of a [B, 1, ..] head axis) is true, -inf elsewhere, in float32.</summary>
-    private static Tensor Bias(Tensor visible)
+    /// <summary>0 where <paramref name="visible"/> (squeezed of a [B, 1, ..] head axis) is true, <paramref name="masked"/> elsewhere, in float32.</summary>
+    private static Tensor Bias(Tensor visible, float masked = float.NegativeInfinity)
     {
         using var squeezed = visible.dim() == 4 ? visible.squeeze(1) : visible.alias();
         using var hidden = squeezed.logical_not();
-        return zeros(squeezed.shape, dtype: ScalarType.Float32, device: visible.device).masked_fill_(hidden, float.NegativeInfinity);
+        return zeros(squeezed.shape, dtype: ScalarType.Float32, device: visible.device).masked_fill_(hidden, masked);
     }
 
     public void Dispose()

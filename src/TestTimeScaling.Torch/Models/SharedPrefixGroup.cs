@@ -8,6 +8,12 @@ namespace TestTimeScaling.Torch;
 /// </summary>
 internal sealed class SharedPrefixGroup : IDisposable
 {
+    /// <summary>
+    /// The additive mask value of slots a row does not read: far below any score yet finite, so that a row whose
+    /// sliding window excludes the whole segment gets a finite (ignored) partial result instead of NaN.
+    /// </summary>
+    public const float Masked = -1e30f;
+
     public SharedPrefixGroup(KvSegment segment, Tensor? rows, long rowCount, long keyLength, Tensor bias, Tensor? slidingBias)
     {
         Segment = segment;
@@ -30,10 +36,10 @@ internal sealed class SharedPrefixGroup : IDisposable
     /// <summary>Segment slots read: the longest shared length among the rows.</summary>
     public long KeyLength { get; }
 
-    /// <summary>Additive float32 mask [n, 1, KeyLength]: 0 where a row's shared length covers the slot, -inf past it.</summary>
+    /// <summary>Additive float32 mask [n, 1, KeyLength]: 0 where a row's shared length covers the slot, <see cref="Masked"/> past it.</summary>
     public Tensor Bias { get; }
 
-    /// <summary>The mask of sliding-window layers [n, T, KeyLength] (slots behind a query's window also -inf), or null.</summary>
+    /// <summary>The mask of sliding-window layers [n, T, KeyLength] (slots behind a query's window also masked), or null.</summary>
     public Tensor? SlidingBias { get; }
 
     public void Dispose()

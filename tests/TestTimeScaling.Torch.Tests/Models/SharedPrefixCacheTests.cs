@@ -113,6 +113,30 @@ public class SharedPrefixCacheTests
     }
 
     [Fact]
+    public void ALoneRowTakesItsSharedTokensBack()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var config = TinyModels.Llama() with { NumKeyValueHeads = 2 };
+        using var model = TinyModels.Random(config);
+        var prompt = RandomTokens(config.VocabSize, 6, 85);
+        using var cache = new KvCache(config, rows: 1, capacity: 12, CPU, ScalarType.Float32);
+        model.Forward(Ids(prompt), cache, [prompt.Length]);
+        cache.SelectRows([0, 0, 0]);
+        model.Forward(Ids([3, 4, 5]).view(3, 1), cache, [1, 1, 1]);
+        var copy = cache.CopyRows([1]); // the copy shares the segment with the original rows: it stays shared
+        Assert.Equal(1, copy.SegmentCount);
+        cache.SelectRows([2]);          // still shared with the copy
+        Assert.Equal(1, cache.SegmentCount);
+        copy.Dispose();
+        cache.SelectRows([0]);          // now the only row that reads it: folded back into the row
+        Assert.Equal(0, cache.SegmentCount);
+        Assert.Equal(12, cache.SuffixWidth);
+        var logits = model.Forward(Ids([9]), cache, [1]);
+        AssertClose(LastLogits(model, [.. prompt, 5, 9]), logits[0], "lone row");
+    }
+
+    [Fact]
     public void CopiesAndConcatenationShareSegmentsAndMixWithPlainRows()
     {
         using var scope = NewDisposeScope();
