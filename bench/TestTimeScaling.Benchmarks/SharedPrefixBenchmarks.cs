@@ -97,11 +97,12 @@ public class SharedPrefixBenchmarks
     public long DecodeStepPrivate32() => Step(_privateShort);
 
     /// <summary>
-    /// Every figure from one process (median of <paramref name="repeats"/> timings each): the fork and the decode steps
-    /// against one prefill, and the KV bytes held after each row generated <see cref="NewTokens"/> tokens, against
-    /// the ideal (prompt once plus the generated tokens) and against a private copy per row.
+    /// Every figure from one process: the fork and the decode steps against one prefill, and the KV bytes held after
+    /// each row generated <see cref="NewTokens"/> tokens, against the ideal (prompt once plus the generated tokens)
+    /// and against a private copy per row. Timings are the fastest of <paramref name="repeats"/> rounds in which every
+    /// measured operation runs once, in turn, so a change in the machine's load reaches all of them alike.
     /// </summary>
-    public static void Report(TextWriter output, int repeats = 5)
+    public static void Report(TextWriter output, int repeats = 7)
     {
         output.WriteLine($"| n | KV held after {NewTokens} tokens/row | ideal | held / ideal | private copies / ideal | fork / prefill | step 512 shared / step 32 shared | step 512 private / step 32 shared | step 32 shared / step 32 private | prefill 512 | step 32 shared |");
         output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
@@ -109,18 +110,25 @@ public class SharedPrefixBenchmarks
         {
             var suite = new SharedPrefixBenchmarks { N = n };
             suite.Setup();
-            double prefill = Median(repeats, () => suite.Prefill512());
-            double fork = Median(repeats, () => suite.Fork(), suite.CopyPrefilled, suite.DisposeForked);
-            double shared = Median(repeats, () => suite.DecodeStepShared512());
-            double shortStep = Median(repeats, () => suite.DecodeStepShared32());
-            double copies = Median(repeats, () => suite.DecodeStepPrivate512());
-            double shortCopies = Median(repeats, () => suite.DecodeStepPrivate32());
+            suite.DecodeStepShared512(); // warm-up: first-call costs stay out of the rounds
+            suite.DecodeStepPrivate512();
+            var rounds = new List<double[]>();
+            for (int i = 0; i < repeats; i++)
+            {
+                suite.CopyPrefilled();
+                double fork = Time(() => suite.Fork());
+                suite.DisposeForked();
+                rounds.Add([Time(() => suite.Prefill512()), fork, Time(() => suite.DecodeStepShared512()), Time(() => suite.DecodeStepShared32()),
+                    Time(() => suite.DecodeStepPrivate512()), Time(() => suite.DecodeStepPrivate32())]);
+            }
+            double Fastest(int column) => rounds.Min(r => r[column]);
+            double prefill = Fastest(0), forkTime = Fastest(1), shared = Fastest(2), shortStep = Fastest(3), copies = Fastest(4), shortCopies = Fastest(5);
             long held = suite.HeldAfterGenerating();
             long perToken = suite._shared.BytesPerToken;
             double ideal = (PromptTokens + (double)n * NewTokens) * perToken;
             double privateCopies = (double)n * (PromptTokens + NewTokens + 1) * perToken;
             output.WriteLine($"| {n} | {held / 1e6:F1} MB | {ideal / 1e6:F1} MB | {held / ideal:F3}x | {privateCopies / ideal:F1}x | " +
-                $"{fork / prefill:P2} | {shared / shortStep:F3}x | {copies / shortStep:F3}x | {shortStep / shortCopies:F3}x | {prefill:F0} ms | {shortStep:F1} ms |");
+                $"{forkTime / prefill:P2} | {shared / shortStep:F3}x | {copies / shortStep:F3}x | {shortStep / shortCopies:F3}x | {prefill:F0} ms | {shortStep:F1} ms |");
             suite.Cleanup();
         }
     }
@@ -168,18 +176,10 @@ public class SharedPrefixBenchmarks
     private static Tensor Tokens(int count, int seed) =>
         tensor(Enumerable.Range(0, count).Select(i => (long)(3 + (i * 7919 + seed * 104729) % 31000)).ToArray(), [1, count], dtype: ScalarType.Int64);
 
-    private static double Median(int repeats, Action run, Action? before = null, Action? after = null)
+    private static double Time(Action run)
     {
-        var times = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            before?.Invoke();
-            var clock = Stopwatch.StartNew();
-            run();
-            times[i] = clock.Elapsed.TotalMilliseconds;
-            after?.Invoke();
-        }
-        Array.Sort(times);
-        return times[repeats / 2];
+        var clock = Stopwatch.StartNew();
+        run();
+        return clock.Elapsed.TotalMilliseconds;
     }
 }
