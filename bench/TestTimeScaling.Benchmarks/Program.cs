@@ -27,8 +27,9 @@ if (args is ["--peer-smoke", ..])
 
 if (args is ["--shared-prefix", ..])
 {
-    // The shared-prefix figures (KV bytes against the ideal, fork and decode-step ratios) from one process.
-    SharedPrefixBenchmarks.Report(Console.Out);
+    // The shared-prefix figures (KV bytes against the ideal, fork and decode-step ratios) from one process;
+    // an optional second argument sets torch's thread count (default: the side-by-side suite's 2).
+    SharedPrefixBenchmarks.Report(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : LlamaCppSideBySideBenchmarks.Threads);
     return;
 }
 

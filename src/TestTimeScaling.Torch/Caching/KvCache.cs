@@ -31,6 +31,7 @@ public sealed class KvCache : IDisposable
     private long[] _shared;
     private KvSegment?[] _segments;
     private int _width;
+    private int _minSharedTokens = DefaultMinSharedTokens;
     private readonly int _kvHeads, _headDim;
     private bool _disposed;
 
@@ -62,6 +63,7 @@ public sealed class KvCache : IDisposable
     private KvCache(KvCache shape, int capacity, int width, Tensor[] keys, Tensor[] values, long[] lengths, long[] shared, KvSegment?[] segments)
     {
         Layers = shape.Layers;
+        _minSharedTokens = shape._minSharedTokens;
         _kvHeads = shape._kvHeads;
         _headDim = shape._headDim;
         Device = shape.Device;
@@ -122,6 +124,27 @@ public sealed class KvCache : IDisposable
 
     /// <summary>Tokens each row can hold.</summary>
     public int Capacity { get; private set; }
+
+    /// <summary>The default of <see cref="MinSharedTokens"/>.</summary>
+    public const int DefaultMinSharedTokens = 1024;
+
+    /// <summary>
+    /// Tokens a duplication must save for the repeated row to be shared rather than copied: a row listed k times is
+    /// shared when (k - 1) x its length reaches this. Below it, copying is the cheaper choice: shared rows are read by
+    /// cascade attention, which adds a fixed number of small operations per layer and step, while what sharing saves
+    /// (memory, and keys read per step) grows with the tokens not copied. 0 shares every repeated row. Caches made
+    /// from this one (<see cref="CopyRows"/>, <see cref="Concatenate"/>, from the first part) keep the setting.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int MinSharedTokens
+    {
+        get => _minSharedTokens;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _minSharedTokens = value;
+        }
+    }
 
     /// <summary>Device of the cache tensors.</summary>
     public Device Device { get; }
@@ -265,13 +288,17 @@ public sealed class KvCache : IDisposable
     /// <summary>Suffix slots per row (besides the scratch slot).</summary>
     internal int SuffixWidth => _width;
 
-    /// <summary>Each row listed more than once that has no segment yet moves its tokens into a new segment it references.</summary>
+    /// <summary>
+    /// Each row listed more than once that has no segment yet, and whose copies would hold at least
+    /// <see cref="MinSharedTokens"/> tokens, moves its tokens into a new segment it references.
+    /// </summary>
     private void ShareRepeatedRows(IReadOnlyList<int> rowIndices)
     {
-        var seen = new HashSet<int>();
-        foreach (int r in rowIndices)
+        var copies = new Dictionary<int, int>();
+        foreach (int r in rowIndices) copies[r] = copies.GetValueOrDefault(r) + 1;
+        foreach (var (r, count) in copies)
         {
-            if (seen.Add(r) || _segments[r] is not null || _lengths[r] == 0) continue;
+            if (count < 2 || _segments[r] is not null || _lengths[r] == 0 || (count - 1) * _lengths[r] < _minSharedTokens) continue;
             var segment = KvSegment.FromRow(_keys, _values, r, _lengths[r]);
             segment.AddReferences(1);
             _segments[r] = segment;

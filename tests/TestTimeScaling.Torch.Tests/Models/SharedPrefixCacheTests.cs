@@ -29,7 +29,7 @@ public class SharedPrefixCacheTests
         int[][] own = [RandomTokens(config.VocabSize, 3, 51), RandomTokens(config.VocabSize, 1, 52), RandomTokens(config.VocabSize, 4, 53)];
 
         // Shared: the prompt once, forked to three rows. Dense: three private copies of the same prompt.
-        using var shared = new KvCache(config, rows: 1, capacity: 24, CPU, ScalarType.Float32);
+        using var shared = new KvCache(config, rows: 1, capacity: 24, CPU, ScalarType.Float32) { MinSharedTokens = 0 };
         model.Forward(Ids(prompt), shared, [prompt.Length]);
         shared.SelectRows([0, 0, 0]);
         Assert.Equal(1, shared.SegmentCount);
@@ -59,7 +59,7 @@ public class SharedPrefixCacheTests
         using var _ = no_grad();
         using var model = TinyModels.Random(config);
         var prompt = RandomTokens(config.VocabSize, 8, 60);
-        using var cache = new KvCache(config, rows: 1, capacity: 14, CPU, ScalarType.Float32);
+        using var cache = new KvCache(config, rows: 1, capacity: 14, CPU, ScalarType.Float32) { MinSharedTokens = 0 };
         model.Forward(Ids(prompt), cache, [prompt.Length]);
         cache.SelectRows([0, 0, 0, 0]);
 
@@ -82,7 +82,7 @@ public class SharedPrefixCacheTests
         var config = TinyModels.Llama() with { NumKeyValueHeads = 2 };
         using var model = TinyModels.Random(config);
         var prompt = RandomTokens(config.VocabSize, 7, 70);
-        using var cache = new KvCache(config, rows: 1, capacity: 20, CPU, ScalarType.Float32);
+        using var cache = new KvCache(config, rows: 1, capacity: 20, CPU, ScalarType.Float32) { MinSharedTokens = 0 };
         model.Forward(Ids(prompt), cache, [prompt.Length]);
         cache.SelectRows([0, 0, 0]);
         int[][] own = [RandomTokens(config.VocabSize, 2, 71), RandomTokens(config.VocabSize, 4, 72), RandomTokens(config.VocabSize, 3, 73)];
@@ -113,6 +113,29 @@ public class SharedPrefixCacheTests
     }
 
     [Fact]
+    public void ShortRowsAreCopiedUnlessTheThresholdAllowsSharing()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var config = TinyModels.Llama();
+        using var model = TinyModels.Random(config);
+        var prompt = RandomTokens(config.VocabSize, 10, 88);
+        using var cache = new KvCache(config, rows: 1, capacity: 16, CPU, ScalarType.Float32);
+        Assert.Equal(KvCache.DefaultMinSharedTokens, cache.MinSharedTokens);
+        Assert.Throws<ArgumentOutOfRangeException>(() => cache.MinSharedTokens = -1);
+        model.Forward(Ids(prompt), cache, [prompt.Length]);
+        cache.SelectRows([0, 0, 0]);            // 2 x 10 tokens saved: below the default, copied
+        Assert.Equal(0, cache.SegmentCount);
+        cache.MinSharedTokens = 20;
+        var copy = cache.CopyRows([1, 1, 1]);   // 2 x 10 reaches 20: shared, and the copy keeps the setting
+        Assert.Equal(1, copy.SegmentCount);
+        Assert.Equal(20, copy.MinSharedTokens);
+        var logits = model.Forward(Ids([4, 5, 6]).view(3, 1), copy, [1, 1, 1]);
+        for (int r = 0; r < 3; r++) AssertClose(LastLogits(model, [.. prompt, 4 + r]), logits[r], $"row {r}");
+        copy.Dispose();
+    }
+
+    [Fact]
     public void ALoneRowTakesItsSharedTokensBack()
     {
         using var scope = NewDisposeScope();
@@ -120,7 +143,7 @@ public class SharedPrefixCacheTests
         var config = TinyModels.Llama() with { NumKeyValueHeads = 2 };
         using var model = TinyModels.Random(config);
         var prompt = RandomTokens(config.VocabSize, 6, 85);
-        using var cache = new KvCache(config, rows: 1, capacity: 12, CPU, ScalarType.Float32);
+        using var cache = new KvCache(config, rows: 1, capacity: 12, CPU, ScalarType.Float32) { MinSharedTokens = 0 };
         model.Forward(Ids(prompt), cache, [prompt.Length]);
         cache.SelectRows([0, 0, 0]);
         model.Forward(Ids([3, 4, 5]).view(3, 1), cache, [1, 1, 1]);
@@ -144,10 +167,10 @@ public class SharedPrefixCacheTests
         var config = TinyModels.Llama() with { NumKeyValueHeads = 2 };
         using var model = TinyModels.Random(config);
         int[] p = RandomTokens(config.VocabSize, 6, 80), q = RandomTokens(config.VocabSize, 5, 81), z = RandomTokens(config.VocabSize, 4, 82);
-        var first = new KvCache(config, rows: 1, capacity: 12, CPU, ScalarType.Float32);
+        var first = new KvCache(config, rows: 1, capacity: 12, CPU, ScalarType.Float32) { MinSharedTokens = 0 };
         model.Forward(Ids(p), first, [p.Length]);
         first.SelectRows([0, 0]);
-        var second = new KvCache(config, rows: 1, capacity: 16, CPU, ScalarType.Float32);
+        var second = new KvCache(config, rows: 1, capacity: 16, CPU, ScalarType.Float32) { MinSharedTokens = 0 };
         model.Forward(Ids(q), second, [q.Length]);
         second.SelectRows([0, 0, 0]);
         var plain = new KvCache(config, rows: 1, capacity: 10, CPU, ScalarType.Float32);
@@ -207,7 +230,7 @@ public class SharedPrefixCacheTests
         KvSegment segment;
         using (var scope = NewDisposeScope())
         {
-            var cache = new KvCache(config, rows: 1, capacity: 16, CPU, ScalarType.Float32);
+            var cache = new KvCache(config, rows: 1, capacity: 16, CPU, ScalarType.Float32) { MinSharedTokens = 0 };
             model.Forward(Ids(prompt), cache, [prompt.Length]).Dispose();
             cache.SelectRows([0, 0, 0]);
             segment = cache.SegmentOf(0)!;
