@@ -11,8 +11,9 @@ namespace TestTimeScaling.Torch;
 /// <remarks>
 /// <para>A row is an optional shared segment (a <c>KvSegment</c>: tokens stored once, reference counted, read
 /// up to the row's shared length) followed by the row's own suffix. When <see cref="SelectRows"/> or
-/// <see cref="CopyRows"/> repeats a row that has no segment yet, that row's tokens become a segment (one copy of
-/// that one row, however many times it is repeated) and every copy references it; a row that already references a
+/// <see cref="CopyRows"/> repeats a row that has no segment yet, and the copies would hold at least
+/// <see cref="MinSharedTokens"/> tokens, that row's tokens become a segment (one copy of that one row, however many
+/// times it is repeated) and every copy references it (shorter rows are copied); a row that already references a
 /// segment keeps it and only its own suffix is copied. Two levels (one segment per row, then its suffix) are
 /// enough for a prompt forked to n samples; a duplicated beam that extends a shared prompt copies its own part,
 /// not the prompt. A cache left with one row whose segment nothing else references folds the segment back into the
