@@ -25,6 +25,14 @@ if (args is ["--peer-smoke", ..])
     return;
 }
 
+if (args is ["--shared-prefix", ..])
+{
+    // The shared-prefix figures (KV bytes against the ideal, fork and decode-step ratios) from one process;
+    // an optional second argument sets torch's thread count (default: the side-by-side suite's 2).
+    SharedPrefixBenchmarks.Report(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : LlamaCppSideBySideBenchmarks.Threads);
+    return;
+}
+
 // In-process: the benchmark runs in this (already libstdc++-patched) build, and torch's native
 // threads are not re-created per process. ShortRun keeps the whole suite to a few minutes on 2 cores;
 // the long timeout lets the 124.7M-parameter cells of the side-by-side suite finish.

@@ -51,7 +51,10 @@ internal sealed class LlamaAttention : nn.Module
         {
             var slots = step.WriteSlots!.view(batch, 1, length, 1).expand(batch, _kvHeads, length, _headDim);
             cache.Write(layer, k, v, slots);
-            (k, v) = cache.Read(layer, step.KeyLength);
+            (k, v) = cache.Read(layer, step.SuffixLength);
+            // Rows that share a segment: the segment read once for all of them, then merged with each row's suffix.
+            if (step.SharedGroups.Count > 0)
+                return o_proj.forward(CascadeAttention.Forward(q, k, v, step, layer, _sliding)).MoveToOuterDisposeScope();
         }
 
         // Grouped-query attention without copying keys: fold the query heads that share a key/value
