@@ -52,9 +52,10 @@ internal static class TokenSampler
         }
         // The model's log-normaliser log(sum exp x) per row [B, 1], when a draw computes it on the way (temperature 1).
         Tensor? logNormaliser = null;
+        using var temperature = options.Temperature.ToScalar();
         Tensor chosen = options.Temperature == 0 ? x.argmax(-1, keepdim: true)
-            : method == TokenDrawMethod.Multinomial ? Multinomial(Truncate(x / options.Temperature, options).softmax(-1), segments)
-            : Draw(options.Temperature == 1 ? x : x / options.Temperature, options, segments, options.Temperature == 1, out logNormaliser);
+            : method == TokenDrawMethod.Multinomial ? Multinomial(Truncate(x / temperature, options).softmax(-1), segments)
+            : Draw(options.Temperature == 1 ? x : x / temperature, options, segments, options.Temperature == 1, out logNormaliser);
         long[] ids = chosen.squeeze(-1).cpu().data<long>().ToArray();
         float[] logprobs = options.IncludeLogprobs
             ? (x.gather(-1, chosen) - (logNormaliser ?? x.logsumexp(-1, keepdim: true))).squeeze(-1).cpu().data<float>().ToArray()
@@ -85,17 +86,23 @@ internal static class TokenSampler
             if (vocab < TwoLevelVocabulary)
             {
                 if (wantNormaliser) logNormaliser = weights.sum(-1, keepdim: true).log_().add_(max);
-                if (options.MinP is > 0 and var smallMinP) weights.masked_fill_(weights < smallMinP, 0);
+                if (options.MinP is > 0 and var smallMinP)
+                {
+                    using var threshold = smallMinP.ToScalar();
+                    weights.masked_fill_(weights < threshold, HeldScalars.Zero);
+                }
                 return InverseCdf(weights, segments);
             }
             var (blocks, blockSums) = BlockSums(weights);
             if (wantNormaliser) logNormaliser = blockSums.sum(-1, keepdim: true).log_().add_(max);
             if (options.MinP is > 0 and var minP)
             {
-                weights.masked_fill_(weights < minP, 0);
+                using var threshold = minP.ToScalar();
+                weights.masked_fill_(weights < threshold, HeldScalars.Zero);
                 (blocks, blockSums) = BlockSums(weights);
             }
-            return TwoLevelInverseCdf(blocks, blockSums, segments).clamp_max(vocab - 1);
+            using var lastToken = (vocab - 1).ToScalar();
+            return TwoLevelInverseCdf(blocks, blockSums, segments).clamp_max(lastToken);
         }
 
         // Candidates in descending order. With top-k they are the k best and the distribution is renormalised over
@@ -116,11 +123,15 @@ internal static class TokenSampler
         if (topP)
         {
             // Drop a candidate when those ranked above it already reach p; the best one always stays.
-            var drop = (candidateProbs.cumsum(-1) - candidateProbs) >= options.TopP!.Value;
-            candidateProbs = candidateProbs.masked_fill(drop, 0);
+            using var p = options.TopP!.Value.ToScalar();
+            var drop = (candidateProbs.cumsum(-1) - candidateProbs) >= p;
+            candidateProbs = candidateProbs.masked_fill(drop, HeldScalars.Zero);
         }
         if (options.MinP is > 0 and var m)
-            candidateProbs = candidateProbs.masked_fill(candidateProbs < candidateProbs[.., 0..1] * m, 0);
+        {
+            using var minP = m.ToScalar();
+            candidateProbs = candidateProbs.masked_fill(candidateProbs < candidateProbs[.., 0..1] * minP, HeldScalars.Zero);
+        }
         return candidateIds.gather(-1, InverseCdf(candidateProbs, segments));
     }
 
@@ -153,19 +164,25 @@ internal static class TokenSampler
         var blockCdf = blockSums.cumsum(-1);
         var total = blockCdf[.., ^1..];
         // u < total strictly (u = total has probability ~1e-7 and would point past the last non-empty block).
-        var u = minimum(Uniform(segments, blocks.device) * total, total * BelowOne);
-        var block = searchsorted(blockCdf, u, right: true).clamp_max(blockSums.shape[^1] - 1);
+        var u = minimum(Uniform(segments, blocks.device) * total, total * BelowOneScalar);
+        using var lastBlock = (blockSums.shape[^1] - 1).ToScalar();
+        var block = searchsorted(blockCdf, u, right: true).clamp_max(lastBlock);
         // What the blocks before the chosen one hold: the previous prefix sum itself, which u is not below.
         var before = nn.functional.pad(blockCdf[.., ..^1], [1, 0]).gather(-1, block);
         var inBlock = blocks.gather(1, block.unsqueeze(-1).expand(-1, 1, BlockSize)).squeeze(1);
         var inCdf = inBlock.cumsum(-1);
-        var rest = minimum(u - before, inCdf[.., ^1..] * BelowOne);
-        var token = searchsorted(inCdf, rest, right: true).clamp_max(BlockSize - 1);
-        return block * BlockSize + token;
+        var rest = minimum(u - before, inCdf[.., ^1..] * BelowOneScalar);
+        var token = searchsorted(inCdf, rest, right: true).clamp_max(LastInBlock);
+        return block * BlockSizeScalar + token;
     }
 
     /// <summary>The largest float below 1 by a margin that survives one rounding of a product (1 - 2^-23).</summary>
     private const float BelowOne = 1f - 1f / (1 << 23);
+
+    // The constants above as scalars libtorch can read safely (see HeldScalars).
+    private static readonly Scalar BelowOneScalar = BelowOne.ToScalar();
+    private static readonly Scalar BlockSizeScalar = BlockSize.ToScalar();
+    private static readonly Scalar LastInBlock = (BlockSize - 1).ToScalar();
 
     /// <summary>One uniform number per row, each segment's rows from its own generator.</summary>
     private static Tensor Uniform(IReadOnlyList<DrawSegment> segments, Device device) => segments.Count == 1
@@ -184,7 +201,8 @@ internal static class TokenSampler
         {
             var (values, ids) = scaled.topk((int)n, dim: -1);
             var probs = (values - logNormaliser).exp_();
-            if (n == vocab || (probs.sum(-1) >= p).all().item<bool>()) return (probs, ids);
+            using var mass = p.ToScalar();
+            if (n == vocab || (probs.sum(-1) >= mass).all().item<bool>()) return (probs, ids);
         }
     }
 
@@ -196,8 +214,9 @@ internal static class TokenSampler
     {
         var cdf = weights.cumsum(-1);
         var total = cdf[.., ^1..];
-        var u = minimum(Uniform(segments, weights.device) * total, total * BelowOne);
-        return searchsorted(cdf, u, right: true).clamp_max(weights.shape[^1] - 1);
+        var u = minimum(Uniform(segments, weights.device) * total, total * BelowOneScalar);
+        using var lastToken = (weights.shape[^1] - 1).ToScalar();
+        return searchsorted(cdf, u, right: true).clamp_max(lastToken);
     }
 
     /// <summary>torch's multinomial draw per segment, each from its own generator.</summary>
@@ -222,22 +241,24 @@ internal static class TokenSampler
         if (options.TopK is > 0 and var k && k < vocab)
         {
             var kth = x.topk(k, dim: -1).values[.., (k - 1)..k];
-            x = x.masked_fill(x < kth, float.NegativeInfinity);
+            x = x.masked_fill(x < kth, HeldScalars.NegativeInfinity);
         }
         if (options.TopP is { } p && p < 1.0)
         {
             var (sorted, order) = x.sort(-1, descending: true);
             var probs = sorted.softmax(-1);
             // Drop a token when the tokens ranked above it already reach p.
-            var drop = (probs.cumsum(-1) - probs) >= p;
-            var kept = sorted.masked_fill(drop, float.NegativeInfinity);
-            x = full_like(x, float.NegativeInfinity).scatter(-1, order, kept);
+            using var mass = p.ToScalar();
+            var drop = (probs.cumsum(-1) - probs) >= mass;
+            var kept = sorted.masked_fill(drop, HeldScalars.NegativeInfinity);
+            x = full_like(x, HeldScalars.NegativeInfinity).scatter(-1, order, kept);
         }
         if (options.MinP is { } minP && minP > 0)
         {
             var probs = x.softmax(-1);
-            var threshold = probs.max(-1, keepdim: true).values * minP;
-            x = x.masked_fill(probs < threshold, float.NegativeInfinity);
+            using var share = minP.ToScalar();
+            var threshold = probs.max(-1, keepdim: true).values * share;
+            x = x.masked_fill(probs < threshold, HeldScalars.NegativeInfinity);
         }
         return x;
     }

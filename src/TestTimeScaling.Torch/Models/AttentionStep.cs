@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch;
@@ -61,14 +62,15 @@ internal sealed class AttentionStep : IDisposable
     /// <summary>A causal step over a whole sequence without a cache (training, reference forward).</summary>
     public static AttentionStep Causal(long batch, long length, Device device, int? slidingWindow = null)
     {
-        var positions = arange(length, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, length);
-        using var keys = arange(length, dtype: ScalarType.Int64, device: device).view(1, 1, 1, length);
+        var positions = HeldScalars.Arange(length, ScalarType.Int64, device).unsqueeze(0).expand(batch, length);
+        using var keys = HeldScalars.Arange(length, ScalarType.Int64, device).view(1, 1, 1, length);
         using var query = positions.view(batch, 1, length, 1);
         var mask = keys <= query;
         Tensor? sliding = null;
         if (slidingWindow is { } window)
         {
-            using var inWindow = keys > query - window;
+            using var width = window.ToScalar();
+            using var inWindow = keys > query - width;
             sliding = mask.logical_and(inWindow);
         }
         return new AttentionStep(positions, mask, sliding, null, length, length);
@@ -107,7 +109,7 @@ internal sealed class AttentionStep : IDisposable
         var pos = tensor(positions, [batch, tokensPerRow], dtype: ScalarType.Int64, device: device);
         var write = tensor(slots, [batch, tokensPerRow], dtype: ScalarType.Int64, device: device);
         // Suffix slot j of row b holds position shared[b] + j.
-        using var slotPositions = arange(suffixLength, dtype: ScalarType.Int64, device: device).view(1, 1, 1, suffixLength);
+        using var slotPositions = HeldScalars.Arange(suffixLength, ScalarType.Int64, device).view(1, 1, 1, suffixLength);
         using var offsets = anyShared ? tensor(shared.ToArray(), [batch, 1, 1, 1], dtype: ScalarType.Int64, device: device) : null;
         using var keys = offsets is null ? slotPositions.alias() : slotPositions + offsets;
         using var query = pos.view(batch, 1, tokensPerRow, 1);
@@ -119,7 +121,8 @@ internal sealed class AttentionStep : IDisposable
             // A padding query can fall past every key of its window, leaving a row with nothing to attend to
             // (libtorch's CPU kernel returns zeros there, other SDPA backends may give NaN); its output is
             // discarded, so it simply keeps the full causal mask.
-            using var inWindow = (keys > query - window).logical_or(pad!);
+            using var width = window.ToScalar();
+            using var inWindow = (keys > query - width).logical_or(pad!);
             sliding = mask.logical_and(inWindow);
         }
         if (!anyShared) return new AttentionStep(pos, mask, sliding, write, keyLength, suffixLength);
@@ -155,7 +158,7 @@ internal sealed class AttentionStep : IDisposable
             Tensor? index = tensor(rows.Select(b => (long)b).ToArray(), dtype: ScalarType.Int64, device: device);
             // Every shared slot lies before every query of its row (a row appends after its shared part), so only
             // the row's shared length and, on sliding layers, the window bound which slots it reads.
-            using var slot = arange(keyLength, dtype: ScalarType.Int64, device: device).view(1, 1, keyLength);
+            using var slot = HeldScalars.Arange(keyLength, ScalarType.Int64, device).view(1, 1, keyLength);
             using var limit = tensor(shared, [n, 1, 1], dtype: ScalarType.Int64, device: device);
             using var covered = slot < limit; // [n, 1, S]
             Tensor? slidingBias = null;
@@ -163,7 +166,8 @@ internal sealed class AttentionStep : IDisposable
             {
                 using var rowPositions = positions.index_select(0, index).unsqueeze(-1); // [n, T, 1]
                 using var rowPadding = padding!.index_select(0, index).view(n, -1, 1);
-                using var inWindow = (slot > rowPositions - window).logical_or(rowPadding);
+                using var width = window.ToScalar();
+                using var inWindow = (slot > rowPositions - width).logical_or(rowPadding);
                 using var visible = covered.logical_and(inWindow); // [n, T, S]
                 slidingBias = Bias(visible, SharedPrefixGroup.Masked);
             }
@@ -182,7 +186,8 @@ internal sealed class AttentionStep : IDisposable
     {
         using var squeezed = visible.dim() == 4 ? visible.squeeze(1) : visible.alias();
         using var hidden = squeezed.logical_not();
-        return zeros(squeezed.shape, dtype: ScalarType.Float32, device: visible.device).masked_fill_(hidden, masked);
+        using var fill = masked.ToScalar();
+        return zeros(squeezed.shape, dtype: ScalarType.Float32, device: visible.device).masked_fill_(hidden, fill);
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch;
@@ -28,7 +29,8 @@ internal static class CascadeAttention
         long kvHeads = suffixKeys.shape[1], keys = suffixKeys.shape[2];
         long rep = heads / kvHeads;
         // Scaled once for both parts (SDPA's 1/sqrt(head_dim)).
-        var scaled = queries * (1.0 / Math.Sqrt(dim));
+        using var scale = (1.0 / Math.Sqrt(dim)).ToScalar();
+        var scaled = queries * scale;
 
         // Every row over its own suffix: [B, kv, rep*T, D] against [B, kv, Ws, D].
         var grouped = scaled.reshape(batch, kvHeads, rep * length, dim);
@@ -55,7 +57,7 @@ internal static class CascadeAttention
                 continue;
             }
             sharedOutput ??= zeros_like(output);
-            sharedLogSumExp ??= full_like(logSumExp, float.NegativeInfinity);
+            sharedLogSumExp ??= full_like(logSumExp, HeldScalars.NegativeInfinity);
             sharedOutput.index_copy_(0, group.Rows, rowOutput);
             sharedLogSumExp.index_copy_(0, group.Rows, rowLogSumExp);
         }

@@ -50,7 +50,7 @@ public sealed class LlamaDecoder : nn.Module
             var generator = new Generator((ulong)seed);
             foreach (var (name, p) in decoder.named_parameters())
             {
-                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(HeldScalars.One);
                 else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
                 else p.normal_(0.0, 0.02, generator);
             }
