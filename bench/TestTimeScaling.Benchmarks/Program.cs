@@ -5,6 +5,13 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TestTimeScaling.Benchmarks;
 
+if (args is ["--decode-kernels", ..])
+{
+    // Every decode-step product on the peer model's shapes in one process (docs/benchmarks.md, "Decode kernels").
+    DecodeKernelBenchmarks.RunQuick();
+    return;
+}
+
 if (args is ["--peer-smoke", ..])
 {
     // One untimed-by-BenchmarkDotNet pass of the side-by-side suite: parity check and one run of each side per cell.

@@ -41,15 +41,26 @@ internal sealed class LlamaAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
-        var qkv = _qkv.Forward(x);
-        var q = qkv[0].view(batch, length, _heads, _headDim);
-        var k = qkv[1].view(batch, length, _kvHeads, _headDim);
-        var v = qkv[2].view(batch, length, _kvHeads, _headDim).transpose(1, 2);
-        // Qwen3 normalises each head of q and k (over head_dim) before the rotation.
-        if (q_norm is not null) q = q_norm.forward(q);
-        if (k_norm is not null) k = k_norm.forward(k);
-        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);
-        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);
+        Tensor q, k, v;
+        if (q_norm is null && _qkv.ForwardJoined(x) is { } joined && RotaryKernel.Applies(joined, cos, sin))
+        {
+            // One product, then the rotation read straight out of it into [B, heads, T, D]; v stays a view.
+            q = RotaryKernel.Apply(joined, _qkv.Offset(0), _heads, _headDim, cos, sin);
+            k = RotaryKernel.Apply(joined, _qkv.Offset(1), _kvHeads, _headDim, cos, sin);
+            v = joined.narrow(-1, _qkv.Offset(2), _kvHeads * _headDim).view(batch, length, _kvHeads, _headDim).transpose(1, 2);
+        }
+        else
+        {
+            var qkv = _qkv.Forward(x);
+            q = qkv[0].view(batch, length, _heads, _headDim);
+            k = qkv[1].view(batch, length, _kvHeads, _headDim);
+            v = qkv[2].view(batch, length, _kvHeads, _headDim).transpose(1, 2);
+            // Qwen3 normalises each head of q and k (over head_dim) before the rotation.
+            if (q_norm is not null) q = q_norm.forward(q);
+            if (k_norm is not null) k = k_norm.forward(k);
+            q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);
+            k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);
+        }
 
         if (cache is not null)
         {

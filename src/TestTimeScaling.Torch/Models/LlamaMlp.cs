@@ -24,8 +24,16 @@ internal sealed class LlamaMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var gateUp = _gateUp.Forward(x);
-        var hidden = Activations.Apply(_activation, gateUp[0]) * gateUp[1];
+        Tensor hidden;
+        if (_activation is "silu" or "swish" && _gateUp.ForwardJoined(x) is { } joined && SwiGluKernel.Applies(joined))
+        {
+            hidden = SwiGluKernel.Apply(joined);
+        }
+        else
+        {
+            var gateUp = _gateUp.Forward(x);
+            hidden = Activations.Apply(_activation, gateUp[0]) * gateUp[1];
+        }
         return down_proj.forward(hidden).MoveToOuterDisposeScope();
     }
 

@@ -84,11 +84,24 @@ internal sealed class ProjectionGroup : IDisposable
     public Tensor[] Forward(Tensor x)
     {
         bool needsGrad = is_grad_enabled() && _parts.Any(p => p.Weight.requires_grad || (p.Bias?.requires_grad ?? false));
-        if (needsGrad || !IsFused || _weight!.device_type != x.device_type)
+        if (needsGrad || !IsFused)
             return _parts.Select(p => p.forward(x)).ToArray();
-        using var fused = Projection.Apply(x, _weight, _bias);
+        using var fused = Projection.Apply(x, _weight!, _bias);
         return fused.split(_sizes, -1);
     }
+
+    /// <summary>
+    /// The one product [.., Σ out] (parts side by side, in order) when the group is fused and autograd is not
+    /// tracking its parameters, for kernels that read the parts in place; otherwise null (use <see cref="Forward"/>).
+    /// </summary>
+    public Tensor? ForwardJoined(Tensor x)
+    {
+        bool needsGrad = is_grad_enabled() && _parts.Any(p => p.Weight.requires_grad || (p.Bias?.requires_grad ?? false));
+        return needsGrad || !IsFused ? null : Projection.Apply(x, _weight!, _bias);
+    }
+
+    /// <summary>Where each part's columns start in <see cref="ForwardJoined"/>'s output.</summary>
+    public long Offset(int part) => _sizes.Take(part).Sum();
 
     public void Dispose()
     {
