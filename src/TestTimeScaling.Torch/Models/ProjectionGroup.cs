@@ -84,7 +84,7 @@ internal sealed class ProjectionGroup : IDisposable
     public Tensor[] Forward(Tensor x)
     {
         bool needsGrad = is_grad_enabled() && _parts.Any(p => p.Weight.requires_grad || (p.Bias?.requires_grad ?? false));
-        if (needsGrad || !IsFused)
+        if (needsGrad || !IsFused || !CpuKernel.Enabled)
             return _parts.Select(p => p.forward(x)).ToArray();
         using var fused = Projection.Apply(x, _weight!, _bias);
         return fused.split(_sizes, -1);
@@ -97,7 +97,7 @@ internal sealed class ProjectionGroup : IDisposable
     public Tensor? ForwardJoined(Tensor x)
     {
         bool needsGrad = is_grad_enabled() && _parts.Any(p => p.Weight.requires_grad || (p.Bias?.requires_grad ?? false));
-        return needsGrad || !IsFused ? null : Projection.Apply(x, _weight!, _bias);
+        return needsGrad || !IsFused || !CpuKernel.Enabled ? null : Projection.Apply(x, _weight!, _bias);
     }
 
     /// <summary>Where each part's columns start in <see cref="ForwardJoined"/>'s output.</summary>

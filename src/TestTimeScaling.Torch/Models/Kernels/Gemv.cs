@@ -32,7 +32,7 @@ internal static class Gemv
     /// </summary>
     public static bool Applies(Tensor x, Tensor weight, Tensor? bias)
     {
-        if (x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU) return false;
+        if (!CpuKernel.Enabled || x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU) return false;
         if (x.dtype != ScalarType.Float32 || weight.dtype != ScalarType.Float32 || weight.dim() != 2) return false;
         long inputs = weight.shape[1];
         if (x.dim() == 0 || x.shape[^1] != inputs || inputs == 0 || !weight.is_contiguous()) return false;
@@ -95,15 +95,19 @@ internal static class Gemv
         for (; o + 4 <= end; o += 4)
         {
             ref float w0 = ref Unsafe.AsRef(in w[o * inputs]);
-            for (int r = 0; r < rows; r++)
+            int r = 0;
+            // Two input rows per pass: eight sums from six loads per step instead of four from five.
+            for (; r + 2 <= rows; r += 2)
+            {
+                Dot4x2(ref w0, ref Unsafe.AsRef(in x[r * inputs]), ref Unsafe.AsRef(in x[(r + 1) * inputs]), inputs, out var first, out var second);
+                Store(y, b, r * outputs + o, o, first);
+                Store(y, b, (r + 1) * outputs + o, o, second);
+            }
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.AsRef(in x[r * inputs]);
                 Dot4(ref w0, ref xr, inputs, out float d0, out float d1, out float d2, out float d3);
-                int at = r * outputs + o;
-                y[at] = d0 + (b.IsEmpty ? 0f : b[o]);
-                y[at + 1] = d1 + (b.IsEmpty ? 0f : b[o + 1]);
-                y[at + 2] = d2 + (b.IsEmpty ? 0f : b[o + 2]);
-                y[at + 3] = d3 + (b.IsEmpty ? 0f : b[o + 3]);
+                Store(y, b, r * outputs + o, o, Vector128.Create(d0, d1, d2, d3));
             }
         }
         for (; o < end; o++)
@@ -115,6 +119,52 @@ internal static class Gemv
                 y[r * outputs + o] = Dot1(ref wo, ref xr, inputs) + (b.IsEmpty ? 0f : b[o]);
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Span<float> y, ReadOnlySpan<float> b, int at, int o, Vector128<float> sums)
+    {
+        if (!b.IsEmpty) sums += Vector128.Create(b[o], b[o + 1], b[o + 2], b[o + 3]);
+        sums.CopyTo(y.Slice(at, 4));
+    }
+
+    /// <summary>Dot products of four consecutive weight rows (stride <paramref name="n"/>) with two input rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4x2(ref float w, ref float x, ref float z, int n, out Vector128<float> first, out Vector128<float> second)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        nuint n1 = (nuint)n, n2 = (nuint)(2 * n), n3 = (nuint)(3 * n);
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            nuint at = (nuint)i;
+            var xv = Vector256.LoadUnsafe(ref x, at);
+            var zv = Vector256.LoadUnsafe(ref z, at);
+            var v0 = Vector256.LoadUnsafe(ref w, at);
+            var v1 = Vector256.LoadUnsafe(ref w, n1 + at);
+            var v2 = Vector256.LoadUnsafe(ref w, n2 + at);
+            var v3 = Vector256.LoadUnsafe(ref w, n3 + at);
+            a0 = Vector256.FusedMultiplyAdd(v0, xv, a0);
+            a1 = Vector256.FusedMultiplyAdd(v1, xv, a1);
+            a2 = Vector256.FusedMultiplyAdd(v2, xv, a2);
+            a3 = Vector256.FusedMultiplyAdd(v3, xv, a3);
+            c0 = Vector256.FusedMultiplyAdd(v0, zv, c0);
+            c1 = Vector256.FusedMultiplyAdd(v1, zv, c1);
+            c2 = Vector256.FusedMultiplyAdd(v2, zv, c2);
+            c3 = Vector256.FusedMultiplyAdd(v3, zv, c3);
+        }
+        float d0 = Vector256.Sum(a0), d1 = Vector256.Sum(a1), d2 = Vector256.Sum(a2), d3 = Vector256.Sum(a3);
+        float e0 = Vector256.Sum(c0), e1 = Vector256.Sum(c1), e2 = Vector256.Sum(c2), e3 = Vector256.Sum(c3);
+        for (; i < n; i++)
+        {
+            float xi = Unsafe.Add(ref x, i), zi = Unsafe.Add(ref z, i);
+            float u0 = Unsafe.Add(ref w, i), u1 = Unsafe.Add(ref w, n + i), u2 = Unsafe.Add(ref w, 2 * n + i), u3 = Unsafe.Add(ref w, 3 * n + i);
+            d0 += u0 * xi; d1 += u1 * xi; d2 += u2 * xi; d3 += u3 * xi;
+            e0 += u0 * zi; e1 += u1 * zi; e2 += u2 * zi; e3 += u3 * zi;
+        }
+        first = Vector128.Create(d0, d1, d2, d3);
+        second = Vector128.Create(e0, e1, e2, e3);
     }
 
     /// <summary>Dot products of four consecutive weight rows (stride <paramref name="n"/>) with one input row.</summary>

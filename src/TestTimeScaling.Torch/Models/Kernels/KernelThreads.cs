@@ -6,26 +6,25 @@ namespace TestTimeScaling.Torch;
 /// workers spin briefly on their start signal before they block.
 /// </summary>
 /// <remarks>
-/// One caller at a time: a second thread that calls <see cref="Run"/> while a run is in flight runs all its parts
+/// Parts are claimed, not assigned: the caller claims parts too, so a worker that the operating system has not
+/// scheduled yet (a loaded machine) never holds the caller up; it finds nothing left and goes back to waiting. One
+/// caller at a time: a second thread that calls <see cref="Run"/> while a run is in flight runs all its parts
 /// itself (correct, only slower), so two engines on two threads never wait on each other here.
 /// </remarks>
 internal sealed class KernelThreads
 {
-    /// <summary>Spins of a waiting worker before it blocks (about 100 µs on this class of machine).</summary>
+    /// <summary>Spins of a waiting worker before it blocks (a fraction of a millisecond).</summary>
     private const int SpinCount = 2000;
 
     /// <summary>The process-wide workers.</summary>
     public static KernelThreads Shared { get; } = new();
 
     private readonly object _gate = new();
-    private readonly List<Worker> _workers = [];
-    private readonly ManualResetEventSlim _done = new(false, SpinCount);
-    private Action<int>? _body;
-    private int _pending;
-    private Exception? _failure;
+    private readonly List<ManualResetEventSlim> _starts = [];
+    private Job? _job;
 
-    /// <summary>Runs <paramref name="body"/>(0 .. parts-1), part 0 on the calling thread, and returns when all are done.</summary>
-    /// <exception cref="AggregateException">A part threw; the others still ran to completion.</exception>
+    /// <summary>Runs <paramref name="body"/>(0 .. parts-1) on the calling thread and up to parts-1 workers; returns when all are done.</summary>
+    /// <exception cref="AggregateException">A part threw; the other parts still ran.</exception>
     public void Run(int parts, Action<int> body)
     {
         if (parts <= 1 || !Monitor.TryEnter(_gate))
@@ -35,16 +34,15 @@ internal sealed class KernelThreads
         }
         try
         {
-            while (_workers.Count < parts - 1) _workers.Add(new Worker(this, _workers.Count + 1));
-            _body = body;
-            _failure = null;
-            _done.Reset();
-            Volatile.Write(ref _pending, parts - 1);
-            for (int w = 0; w < parts - 1; w++) _workers[w].Start.Set();
-            RunPart(0);
-            _done.Wait();
-            _body = null;
-            if (_failure is { } failure) throw new AggregateException("A kernel part failed.", failure);
+            while (_starts.Count < parts - 1) StartWorker();
+            var job = new Job(body, parts);
+            Volatile.Write(ref _job, job);
+            for (int w = 0; w < parts - 1; w++) _starts[w].Set();
+            job.Work();
+            // What is left is in the hands of a worker that has started it: wait for that part only.
+            var spin = new SpinWait();
+            while (Volatile.Read(ref job.Completed) < parts) spin.SpinOnce();
+            if (job.Failure is { } failure) throw new AggregateException("A kernel part failed.", failure);
         }
         finally
         {
@@ -52,44 +50,48 @@ internal sealed class KernelThreads
         }
     }
 
-    private void RunPart(int part)
+    private void StartWorker()
     {
-        try
+        var start = new ManualResetEventSlim(false, SpinCount);
+        _starts.Add(start);
+        var thread = new Thread(() =>
         {
-            _body!(part);
-        }
-        catch (Exception ex)
-        {
-            Interlocked.CompareExchange(ref _failure, ex, null);
-        }
-    }
-
-    private void Finish()
-    {
-        if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
-    }
-
-    private sealed class Worker
-    {
-        public Worker(KernelThreads owner, int part)
-        {
-            var thread = new Thread(() =>
+            while (true)
             {
-                while (true)
+                start.Wait();
+                start.Reset();
+                Volatile.Read(ref _job)?.Work();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"TestTimeScaling kernel {_starts.Count}",
+        };
+        thread.Start();
+    }
+
+    private sealed class Job(Action<int> body, int parts)
+    {
+        public int Next;
+        public int Completed;
+        public Exception? Failure;
+
+        // Claims and runs parts until none is left; a worker that arrives late (or at an old job) finds none.
+        public void Work()
+        {
+            int part;
+            while ((part = Interlocked.Increment(ref Next) - 1) < parts)
+            {
+                try
                 {
-                    Start.Wait();
-                    Start.Reset();
-                    owner.RunPart(part);
-                    owner.Finish();
+                    body(part);
                 }
-            })
-            {
-                IsBackground = true,
-                Name = $"TestTimeScaling kernel {part}",
-            };
-            thread.Start();
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref Failure, ex, null);
+                }
+                Interlocked.Increment(ref Completed);
+            }
         }
-
-        public ManualResetEventSlim Start { get; } = new(false, SpinCount);
     }
 }
