@@ -14,14 +14,18 @@ namespace TestTimeScaling.Torch;
 /// A decode step of a few rows is bound by reading the weights: each weight is used once per row, so the work is a
 /// matrix-vector product. libtorch's fp32 <c>linear</c> reads [out, in] weights at well under the machine's
 /// bandwidth for one row (docs/benchmarks.md, "Decode kernels"); this kernel reads four weight rows at a time against
-/// each input row kept in L1, so the weights pass through the cache once per call. Past <see cref="MaxRows"/> the
+/// one or two input rows kept in L1, so the weights pass through the cache once per call. Past <see cref="MaxRows"/> the
 /// arithmetic dominates and libtorch's blocked GEMM is faster. Results equal torch's within float32 rounding of a
 /// reordered sum (about 1e-6 relative).
 /// </remarks>
 internal static class Gemv
 {
-    /// <summary>Most rows of x for which the kernel beats libtorch's linear (measured by DecodeKernelBenchmarks).</summary>
-    public const int MaxRows = 4;
+    /// <summary>
+    /// Most rows of x the kernel takes. At 8 rows its FMAs (8 per weight vector) still take about as long as reading
+    /// the weights on this class of CPU, while libtorch's GEMM reaches well under peak at such shapes; the
+    /// DecodeKernelBenchmarks suite compares both per row count (docs/benchmarks.md, "Decode kernels").
+    /// </summary>
+    public const int MaxRows = 8;
 
     /// <summary>Below this many weights one thread does the whole product: the handoff would cost more than it saves.</summary>
     private const long ParallelThreshold = 1 << 15;
