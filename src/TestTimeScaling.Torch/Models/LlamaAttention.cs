@@ -42,7 +42,8 @@ internal sealed class LlamaAttention : nn.Module
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
         Tensor q, k, v;
-        if (q_norm is null && _qkv.ForwardJoined(x) is { } joined && RotaryKernel.Applies(joined, cos, sin))
+        var joined = q_norm is null ? _qkv.ForwardJoined(x) : null;
+        if (joined is not null && RotaryKernel.Applies(joined, cos, sin))
         {
             // One product, then the rotation read straight out of it into [B, heads, T, D]; v stays a view.
             q = RotaryKernel.Apply(joined, _qkv.Offset(0), _heads, _headDim, cos, sin);
@@ -51,7 +52,7 @@ internal sealed class LlamaAttention : nn.Module
         }
         else
         {
-            var qkv = _qkv.Forward(x);
+            var qkv = joined is not null ? _qkv.Split(joined) : _qkv.Forward(x);
             q = qkv[0].view(batch, length, _heads, _headDim);
             k = qkv[1].view(batch, length, _kvHeads, _headDim);
             v = qkv[2].view(batch, length, _kvHeads, _headDim).transpose(1, 2);

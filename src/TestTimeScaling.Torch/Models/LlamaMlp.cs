@@ -25,13 +25,14 @@ internal sealed class LlamaMlp : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         Tensor hidden;
-        if (_activation is "silu" or "swish" && _gateUp.ForwardJoined(x) is { } joined && SwiGluKernel.Applies(joined))
+        var joined = _gateUp.ForwardJoined(x);
+        if (_activation is "silu" or "swish" && joined is not null && SwiGluKernel.Applies(joined))
         {
             hidden = SwiGluKernel.Apply(joined);
         }
         else
         {
-            var gateUp = _gateUp.Forward(x);
+            var gateUp = joined is not null ? _gateUp.Split(joined) : _gateUp.Forward(x);
             hidden = Activations.Apply(_activation, gateUp[0]) * gateUp[1];
         }
         return down_proj.forward(hidden).MoveToOuterDisposeScope();

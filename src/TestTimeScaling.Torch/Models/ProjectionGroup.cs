@@ -100,6 +100,9 @@ internal sealed class ProjectionGroup : IDisposable
         return needsGrad || !IsFused || !CpuKernel.Enabled ? null : Projection.Apply(x, _weight!, _bias);
     }
 
+    /// <summary>Each part's output as a view of a <see cref="ForwardJoined"/> result.</summary>
+    public Tensor[] Split(Tensor joined) => joined.split(_sizes, -1);
+
     /// <summary>Where each part's columns start in <see cref="ForwardJoined"/>'s output.</summary>
     public long Offset(int part) => _sizes.Take(part).Sum();
 
