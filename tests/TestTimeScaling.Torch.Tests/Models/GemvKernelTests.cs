@@ -63,6 +63,15 @@ public class GemvKernelTests
     }
 
     [Fact]
+    public void NoRowsGiveAnEmptyResult()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var y = Gemv.Linear(zeros(0, 8), ones(4, 8), null, maxThreads: 2);
+        Assert.Equal(new long[] { 0, 4 }, y.shape);
+    }
+
+    [Fact]
     public void LeavesWhatItDoesNotHandleToTorch()
     {
         using var scope = NewDisposeScope();

@@ -50,7 +50,10 @@ internal static class Gemv
     }
 
     /// <summary>x [.., in] · weight [out, in]ᵀ + bias [out] → [.., out]; the caller has checked <see cref="Applies"/>.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, get_num_threads());
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, Math.Min(get_num_threads(), ThreadLimit));
+
+    /// <summary>Most threads a product uses besides torch's thread count (default: no further limit); benchmarks vary it.</summary>
+    public static int ThreadLimit { get; set; } = int.MaxValue;
 
     /// <summary>Like <see cref="Linear(Tensor, Tensor, Tensor?)"/> on at most <paramref name="maxThreads"/> threads.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, int maxThreads)
@@ -61,6 +64,7 @@ internal static class Gemv
         using var input = x.is_contiguous() ? x.alias() : x.contiguous();
         long[] shape = [.. x.shape[..^1], outputs];
         var y = empty(shape, ScalarType.Float32, x.device);
+        if (rows == 0 || outputs == 0) return y;
 
         long work = (long)inputs * outputs;
         int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(maxThreads, outputs / 4));

@@ -42,6 +42,8 @@ internal sealed class KernelThreads
             // What is left is in the hands of a worker that has started it: wait for that part only.
             var spin = new SpinWait();
             while (Volatile.Read(ref job.Completed) < parts) spin.SpinOnce();
+            // Every part is done: let go of what the body captured (a late worker then finds no job).
+            Volatile.Write(ref _job, null);
             if (job.Failure is { } failure) throw new AggregateException("A kernel part failed.", failure);
         }
         finally
