@@ -10,8 +10,9 @@ namespace TestTimeScaling.Benchmarks;
 /// <summary>
 /// This library's engine and llama.cpp (LLamaSharp's CPU backend) side by side on the same random weights, exported
 /// with <see cref="GgufExporter"/>: n greedy continuations of 64 tokens from one 32-token prompt, at equal thread
-/// counts. <see cref="WeightRead"/> is the bandwidth roofline measured in the same process: one fp32 pass over as many
-/// bytes as the model's weights, the least any batch-1 decode step must read. Before timing, the setup checks that
+/// counts. <see cref="WeightRead"/> and <see cref="WeightRead2"/> are the bandwidth roofline measured in the same
+/// process, on one and on two threads: one fp32 pass over as many bytes as the model's weights, about the least any
+/// batch-1 decode step must read. Before timing, the setup checks that
 /// both give the same logits for the prompt (llama.cpp with flash attention off and an F32 cache for that check).
 /// </summary>
 [MemoryDiagnoser]
@@ -79,9 +80,13 @@ public class LlamaCppSideBySideBenchmarks
     [Benchmark]
     public int LlamaCpp() => _llama.Generate(Prompt, N, NewTokens);
 
-    /// <summary>The roofline: one read of the weights' worth of fp32 values (a batch-1 step cannot read less).</summary>
+    /// <summary>The roofline on one thread: one read of the weights' worth of fp32 values (a batch-1 step cannot read less).</summary>
     [Benchmark]
     public float WeightRead() => TensorPrimitives.Sum<float>(_weightsSizedBuffer);
+
+    /// <summary>The roofline at the suite's thread count: the same read split across <see cref="Threads"/> threads, as both engines decode.</summary>
+    [Benchmark]
+    public float WeightRead2() => Roofline.ParallelSum(_weightsSizedBuffer, Threads);
 
     private void CheckParity(string gguf)
     {

@@ -5,6 +5,20 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TestTimeScaling.Benchmarks;
 
+if (args is ["--decode-kernels", ..])
+{
+    // Every decode-step product on the peer model's shapes in one process (docs/benchmarks.md, "Decode kernels").
+    DecodeKernelBenchmarks.RunQuick();
+    return;
+}
+
+if (args is ["--decode-step", ..])
+{
+    // Batch-1 and 8-row decode steps, kernels on and off, against the 1- and 2-thread roofline in one process.
+    DecodeStepBenchmarks.Run(args.Length > 1 ? args[1] : "124.7M", args.Length > 2 ? int.Parse(args[2]) : 5);
+    return;
+}
+
 if (args is ["--peer-smoke", ..])
 {
     // One untimed-by-BenchmarkDotNet pass of the side-by-side suite: parity check and one run of each side per cell.

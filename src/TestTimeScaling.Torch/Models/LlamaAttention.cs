@@ -12,6 +12,8 @@ internal sealed class LlamaAttention : nn.Module
     // Field names are the Hugging Face parameter names (self_attn.q_proj.weight, ...).
     private readonly Projection q_proj, k_proj, v_proj, o_proj;
     private readonly RmsNorm? q_norm, k_norm;
+    // q, k and v weights are slices of one buffer: one product per call instead of three.
+    private readonly ProjectionGroup _qkv;
     private readonly int _heads, _kvHeads, _headDim;
     private readonly bool _sliding;
 
@@ -25,6 +27,7 @@ internal sealed class LlamaAttention : nn.Module
         k_proj = new Projection(config.HiddenSize, _kvHeads * _headDim, config.HasQkvBias);
         v_proj = new Projection(config.HiddenSize, _kvHeads * _headDim, config.HasQkvBias);
         o_proj = new Projection(_heads * _headDim, config.HiddenSize, config.HasOutputBias);
+        _qkv = new ProjectionGroup(q_proj, k_proj, v_proj);
         if (config.HasQkNorm)
         {
             q_norm = new RmsNorm(_headDim, config.RmsNormEps);
@@ -38,14 +41,27 @@ internal sealed class LlamaAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
-        var q = q_proj.forward(x).view(batch, length, _heads, _headDim);
-        var k = k_proj.forward(x).view(batch, length, _kvHeads, _headDim);
-        var v = v_proj.forward(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2);
-        // Qwen3 normalises each head of q and k (over head_dim) before the rotation.
-        if (q_norm is not null) q = q_norm.forward(q);
-        if (k_norm is not null) k = k_norm.forward(k);
-        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);
-        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);
+        Tensor q, k, v;
+        var joined = q_norm is null ? _qkv.ForwardJoined(x) : null;
+        if (joined is not null && RotaryKernel.Applies(joined, cos, sin))
+        {
+            // One product, then the rotation read straight out of it into [B, heads, T, D]; v stays a view.
+            q = RotaryKernel.Apply(joined, _qkv.Offset(0), _heads, _headDim, cos, sin);
+            k = RotaryKernel.Apply(joined, _qkv.Offset(1), _kvHeads, _headDim, cos, sin);
+            v = joined.narrow(-1, _qkv.Offset(2), _kvHeads * _headDim).view(batch, length, _kvHeads, _headDim).transpose(1, 2);
+        }
+        else
+        {
+            var qkv = joined is not null ? _qkv.Split(joined) : _qkv.Forward(x);
+            q = qkv[0].view(batch, length, _heads, _headDim);
+            k = qkv[1].view(batch, length, _kvHeads, _headDim);
+            v = qkv[2].view(batch, length, _kvHeads, _headDim).transpose(1, 2);
+            // Qwen3 normalises each head of q and k (over head_dim) before the rotation.
+            if (q_norm is not null) q = q_norm.forward(q);
+            if (k_norm is not null) k = k_norm.forward(k);
+            q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);
+            k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);
+        }
 
         if (cache is not null)
         {
@@ -67,5 +83,14 @@ internal sealed class LlamaAttention : nn.Module
         var attended = nn.functional.scaled_dot_product_attention(qGrouped, k, v, attn_mask: mask);
         var merged = attended.reshape(batch, _heads, length, _headDim).transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Rebuilds the fused q/k/v buffer after <c>Module.to</c> replaced the parameters.</summary>
+    internal void Fuse() => _qkv.Fuse();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _qkv.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -47,6 +47,12 @@ internal sealed class LlamaBackbone : nn.Module
         return norm.forward(h).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Rebuilds every layer's fused projections after <c>Module.to</c> replaced the parameters.</summary>
+    internal void Fuse()
+    {
+        foreach (var layer in layers) layer.Fuse();
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) _rotary.Dispose();

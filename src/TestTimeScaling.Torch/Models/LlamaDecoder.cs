@@ -72,6 +72,8 @@ public sealed class LlamaDecoder : nn.Module
         // The rotary tables are not parameters; rebuild the module on the target device and copy the weights.
         var moved = new LlamaDecoder(Config, device);
         moved.to(device, dtype);
+        // Module.to replaced the fused parameters with separate tensors: give them one buffer per group again.
+        moved.model.Fuse();
         moved.Device = device;
         moved.DType = dtype;
         using (no_grad())

@@ -24,4 +24,11 @@ internal sealed class LlamaDecoderLayer : nn.Module
         var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, step, cache, layer);
         return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Rebuilds the fused projections after <c>Module.to</c> replaced the parameters.</summary>
+    internal void Fuse()
+    {
+        self_attn.Fuse();
+        mlp.Fuse();
+    }
 }

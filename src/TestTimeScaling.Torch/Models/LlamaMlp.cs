@@ -7,6 +7,8 @@ internal sealed class LlamaMlp : nn.Module<Tensor, Tensor>
 {
     private readonly Projection gate_proj, up_proj, down_proj;
     private readonly string _activation;
+    // gate and up weights are slices of one buffer: one product per call instead of two.
+    private readonly ProjectionGroup _gateUp;
 
     public LlamaMlp(ModelConfig config) : base(nameof(LlamaMlp))
     {
@@ -15,13 +17,33 @@ internal sealed class LlamaMlp : nn.Module<Tensor, Tensor>
         up_proj = new Projection(config.HiddenSize, config.IntermediateSize, bias);
         down_proj = new Projection(config.IntermediateSize, config.HiddenSize, bias);
         _activation = config.HiddenAct;
+        _gateUp = new ProjectionGroup(gate_proj, up_proj);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var hidden = Activations.Apply(_activation, gate_proj.forward(x)) * up_proj.forward(x);
+        Tensor hidden;
+        var joined = _gateUp.ForwardJoined(x);
+        if (_activation is "silu" or "swish" && joined is not null && SwiGluKernel.Applies(joined))
+        {
+            hidden = SwiGluKernel.Apply(joined);
+        }
+        else
+        {
+            var gateUp = joined is not null ? _gateUp.Split(joined) : _gateUp.Forward(x);
+            hidden = Activations.Apply(_activation, gateUp[0]) * gateUp[1];
+        }
         return down_proj.forward(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Rebuilds the fused gate/up buffer after <c>Module.to</c> replaced the parameters.</summary>
+    internal void Fuse() => _gateUp.Fuse();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _gateUp.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -20,5 +20,21 @@ internal sealed class Projection : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+    /// <summary>The weight [out, in] (owned by this module: do not dispose). <c>Module.to</c> may replace it, so read it per use.</summary>
+    public Tensor Weight => weight;
+
+    /// <summary>The bias [out], or null.</summary>
+    public Tensor? Bias => bias;
+
+    /// <summary>Input features.</summary>
+    public long Inputs => weight.shape[1];
+
+    /// <summary>Output features.</summary>
+    public long Outputs => weight.shape[0];
+
+    public override Tensor forward(Tensor x) => Apply(x, weight, bias);
+
+    /// <summary>x Wᵀ + b through the few-row CPU kernel where it applies, else libtorch's linear.</summary>
+    internal static Tensor Apply(Tensor x, Tensor weight, Tensor? bias) =>
+        Gemv.Applies(x, weight, bias) ? Gemv.Linear(x, weight, bias) : nn.functional.linear(x, weight, bias);
 }

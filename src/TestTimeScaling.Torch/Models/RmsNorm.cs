@@ -19,6 +19,7 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        if (RmsNormKernel.Applies(x, weight)) return RmsNormKernel.Apply(x, weight, _eps);
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
         var variance = x32.pow(2).mean([-1L], keepdim: true);

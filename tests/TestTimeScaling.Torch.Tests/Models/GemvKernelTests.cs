@@ -1,0 +1,100 @@
+using TestTimeScaling.Torch;
+using static TorchSharp.torch;
+
+namespace TestTimeScaling.Torch.Tests.Models;
+
+/// <summary>The few-row CPU kernel against libtorch's linear: odd sizes (vector tails, partial four-row groups), bias, views, threads.</summary>
+public class GemvKernelTests
+{
+    private const double Tolerance = 1e-5;
+
+    [Theory]
+    [InlineData(1, 1, 1, false)]
+    [InlineData(1, 7, 3, true)]
+    [InlineData(2, 8, 4, false)]
+    [InlineData(3, 33, 5, true)]
+    [InlineData(4, 100, 130, false)]
+    [InlineData(1, 257, 131, true)]
+    [InlineData(4, 768, 67, true)]
+    public void EqualsTorchLinear(int rows, int inputs, int outputs, bool withBias)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var generator = new TorchSharp.torch.Generator(7);
+        var x = randn([rows, inputs], generator: generator);
+        var w = randn([outputs, inputs], generator: generator);
+        var b = withBias ? randn([outputs], generator: generator) : null;
+        Assert.True(Gemv.Applies(x, w, b));
+        AssertClose(nn.functional.linear(x, w, b), Gemv.Linear(x, w, b, maxThreads: 1));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void SplitsAcrossThreadsWithTheSameResult(int threads)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var generator = new TorchSharp.torch.Generator(11);
+        // 301 outputs: the parts end on four-row boundaries except the last, which also runs the one-row tail.
+        var x = randn([2, 3, 129], generator: generator);
+        var w = randn([301, 129], generator: generator);
+        var b = randn([301], generator: generator);
+        var single = Gemv.Linear(x, w, b, maxThreads: 1);
+        var split = Gemv.Linear(x, w, b, maxThreads: threads);
+        Assert.Equal(new long[] { 2, 3, 301 }, split.shape);
+        Assert.Equal(0.0, (single - split).abs().max().item<float>());
+        AssertClose(nn.functional.linear(x, w, b), split);
+    }
+
+    [Fact]
+    public void ReadsViewsAtTheirOffset()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var generator = new TorchSharp.torch.Generator(3);
+        var buffer = randn([50, 24], generator: generator);
+        var w = buffer.narrow(0, 17, 9);          // a weight that starts inside a larger buffer
+        var x = randn([5, 24], generator: generator).narrow(0, 1, 3); // rows 1..3 of a larger input
+        Assert.Equal(17 * 24, w.storage_offset());
+        AssertClose(nn.functional.linear(x, w, null), Gemv.Linear(x, w, null, maxThreads: 1));
+        var strided = randn([24, 3], generator: generator).t(); // a non-contiguous input is copied first
+        AssertClose(nn.functional.linear(strided, w, null), Gemv.Linear(strided, w, null, maxThreads: 1));
+    }
+
+    [Fact]
+    public void NoRowsGiveAnEmptyResult()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var y = Gemv.Linear(zeros(0, 8), ones(4, 8), null, maxThreads: 2);
+        Assert.Equal(new long[] { 0, 4 }, y.shape);
+    }
+
+    [Fact]
+    public void LeavesWhatItDoesNotHandleToTorch()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(1, 8);
+        var w = randn(4, 8);
+        using (no_grad())
+        {
+            Assert.True(Gemv.Applies(x, w, null));
+            Assert.False(Gemv.Applies(randn(Gemv.MaxRows + 1, 8), w, null));    // many rows: GEMM wins
+            Assert.False(Gemv.Applies(x.to(ScalarType.Float64), w.to(ScalarType.Float64), null));
+            Assert.False(Gemv.Applies(x, randn(8, 4).t(), null));             // transposed weight
+            Assert.False(Gemv.Applies(x, w, randn(5)));                       // bias of the wrong size
+        }
+        var trained = randn(4, 8).requires_grad_();
+        Assert.False(Gemv.Applies(x, trained, null));                         // autograd needs torch's op
+        using (no_grad()) Assert.True(Gemv.Applies(x, trained, null));
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        double diff = (expected - actual).abs().max().item<float>();
+        double scale = Math.Max(1.0, expected.abs().max().item<float>());
+        Assert.True(diff <= Tolerance * scale, $"max |difference| {diff} (scale {scale})");
+    }
+}
