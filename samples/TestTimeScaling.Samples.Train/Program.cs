@@ -26,13 +26,15 @@ var prmFreshShare = new Option<double>("--prm-fresh-share") { Description = "Sha
 var prmExtraLayers = new Option<int>("--prm-extra-layers") { Description = "Blocks added on top of the policy's trunk.", DefaultValueFactory = _ => defaults.Prm.ExtraLayers }.InRange(0, 64);
 var evaluatePrm = new Option<string?>("--evaluate-prm") { Description = "Evaluate the reward model in this folder (with --policy) instead of training one; writes only evaluation.json to --out." };
 var calibrate = new Option<int>("--prm-calibration") { Description = "Training problems to fit the reward model's Platt scaling on after training (0: none).", DefaultValueFactory = _ => defaults.Prm.CalibrationProblems }.InRange(0, 1_000_000);
+var continuePrm = new Option<string?>("--continue-prm") { Description = "Go on training the reward model in this folder (with --policy) instead of starting one from the policy." };
+var prmLearningRate = new Option<double>("--prm-lr") { Description = "Reward-model peak learning rate.", DefaultValueFactory = _ => defaults.Prm.LearningRate };
 var devOption = new Option<bool>("--dev") { Description = "Evaluate on the Dev split instead of the held-out one (for trying recipes)." };
 var policyOption = new Option<string?>("--policy") { Description = "Reuse the policy in this folder instead of training one (only the reward model is trained)." };
 
 var root = new RootCommand("Trains the embedded policy and process reward model on the arithmetic task, evaluates them on held-out problems, and writes both models with their model cards.")
 {
     outOption, seedOption, policySteps, prmSteps, prmProblems, evalProblems, policyOption,
-    prmTemperatures, prmSamples, prmErrorShare, prmFreshShare, prmExtraLayers, devOption, evaluatePrm, calibrate,
+    prmTemperatures, prmSamples, prmErrorShare, prmFreshShare, prmExtraLayers, devOption, evaluatePrm, calibrate, continuePrm, prmLearningRate,
 };
 root.SetAction(async parse =>
 {
@@ -53,12 +55,14 @@ root.SetAction(async parse =>
                 SyntheticShare = parse.GetValue(prmFreshShare),
                 ExtraLayers = parse.GetValue(prmExtraLayers),
                 CalibrationProblems = parse.GetValue(calibrate),
+                LearningRate = parse.GetValue(prmLearningRate),
             },
             EvalProblems: parse.GetValue(evalProblems),
             DevSplit: parse.GetValue(devOption),
             ReusedPolicy: parse.GetValue(policyOption),
             Command: "dotnet run -c Release --project samples/TestTimeScaling.Samples.Train -- " + string.Join(' ', args),
-            EvaluatedPrm: parse.GetValue(evaluatePrm));
+            EvaluatedPrm: parse.GetValue(evaluatePrm),
+            ContinuedPrm: parse.GetValue(continuePrm));
         // Before hours of training: the folders must be writable and a reused policy complete.
         run.CheckFolders();
         run.Prm.Validate();

@@ -12,11 +12,12 @@ namespace TestTimeScaling.Samples.Train;
 /// <paramref name="Prm"/> holds the reward model's recipe except its seed (the run's seed + 1); <paramref name="DevSplit"/>
 /// evaluates on <see cref="EvaluationSplits.Dev"/> instead of the held-out split, for trying recipes without looking at it;
 /// <paramref name="EvaluatedPrm"/> names an already trained reward model to evaluate (with <paramref name="ReusedPolicy"/>) instead
-/// of training one: only evaluation.json is written, to <paramref name="OutputDirectory"/>.
+/// of training one: only evaluation.json is written, to <paramref name="OutputDirectory"/>; <paramref name="ContinuedPrm"/> names a
+/// trained reward model to go on training (every weight copied, no blocks added) instead of starting from the policy.
 /// </remarks>
 internal sealed record TrainingRun(
     string OutputDirectory, long Seed, int PolicySteps, PrmTrainingOptions Prm, int EvalProblems, bool DevSplit, string? ReusedPolicy, string Command,
-    string? EvaluatedPrm = null)
+    string? EvaluatedPrm = null, string? ContinuedPrm = null)
 {
     private string PolicyDirectory => ReusedPolicy ?? Path.Combine(OutputDirectory, EmbeddedModels.PolicyFolder);
 
@@ -97,7 +98,9 @@ internal sealed record TrainingRun(
 
         progress.WriteLine($"Training the process reward model ({prmOptions.Steps} steps)...");
         var prmPhase = progress.Start("reward-model training", prmOptions.Steps);
-        var prmRun = PrmTrainer.Train(examples, prmOptions, vocabulary, initializeFrom: policy.Decoder,
+        using var continued = ContinuedPrm is null ? null : LanguageModel.Load(ContinuedPrm);
+        var prmRun = PrmTrainer.Train(examples, continued is null ? prmOptions : prmOptions with { ExtraLayers = 0 }, vocabulary,
+            initializeFrom: continued?.Decoder ?? policy.Decoder,
             progress: new SyncProgress<TrainingProgress>(p => Report(progress, prmPhase, p)));
         prmPhase.Finish();
         if (prmOptions.CalibrationProblems > 0) await CalibrateAsync(progress, sampler, prmRun.Model, policy.Tokenizer, prmOptions);
