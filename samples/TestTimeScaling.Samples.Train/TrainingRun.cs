@@ -136,8 +136,9 @@ internal sealed record TrainingRun(
     private async Task<EvaluationReport> EvaluateAsync(PhaseProgress progress, ISampler sampler, ProcessRewardVerifier prm)
     {
         var split = DevSplit ? EvaluationSplits.Dev : EvaluationSplits.HeldOut;
-        progress.WriteLine($"Evaluating on {EvalProblems} {(DevSplit ? "Dev" : "held-out")} problems, 16 samples each at temperature 0.8...");
-        var problems = split.Where((_, i) => i % Math.Max(1, split.Count / EvalProblems) == 0).Take(EvalProblems).ToList();
+        int count = Math.Min(EvalProblems, split.Count);
+        progress.WriteLine($"Evaluating on {count} {(DevSplit ? "Dev" : "held-out")} problems, 16 samples each at temperature 0.8...");
+        var problems = split.Where((_, i) => i % Math.Max(1, split.Count / count) == 0).Take(count).ToList();
         var evaluation = progress.Start("evaluation", problems.Count);
         var report = await ModelEvaluator.EvaluateAsync(sampler, problems, samples: 16, temperature: 0.8, seed: 1, prm: prm,
             progress: new SyncProgress<int>(n =>
