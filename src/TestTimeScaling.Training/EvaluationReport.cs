@@ -22,6 +22,12 @@ public sealed record EvaluationReport(int Problems, int SamplesPerProblem, doubl
     /// reward model was given.
     /// </summary>
     public PairedDifference? WeightedMinusMajority { get; init; }
+
+    /// <summary>
+    /// The problems best-of-all-samples got wrong although a sample was right, by where the chosen solution goes wrong
+    /// ("answer line", "step +", "step -", "step *", "step /", "no answer", "other step"); null when no reward model was given.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? BestOfNMisses { get; init; }
 }
 
 /// <summary>Accuracies at one difficulty level (0 = all levels).</summary>

@@ -42,6 +42,9 @@ public sealed class ModelCardWriter(
         if (withRewardModel && report.WeightedMinusMajority is { } d)
             b.AppendLine().AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"PRM-weighted@{n} minus majority@{n}, paired by problem: {100 * d.Mean:+0.0;-0.0;0.0} points (95% interval {100 * d.Low:+0.0;-0.0;0.0} to {100 * d.High:+0.0;-0.0;0.0}; {d.Wins} problems won, {d.Losses} lost)."));
+        if (withRewardModel && report.BestOfNMisses is { Count: > 0 } misses)
+            b.AppendLine().AppendLine($"Best-of-{n} chose a wrong solution although one was right in {misses.Values.Sum()} problems; where the chosen one goes wrong: "
+                + string.Join(", ", misses.Select(m => $"{m.Key} {m.Value}")) + ".");
         return b.ToString();
     }
 
