@@ -12,7 +12,7 @@ public class PrmRecipeTests
     private static readonly PrmTrainingOptions TinyPrm = new()
     {
         Steps = 1, BatchSize = 8, WarmupSteps = 1, HiddenSize = 32, Layers = 2, Heads = 2, KeyValueHeads = 1, IntermediateSize = 64,
-        SyntheticShare = 0, LanguageModelingWeight = 0,
+        SyntheticShare = 0, LanguageModelingWeight = 0, PolicyErrorShare = 0, SamplingTemperatures = [1.0],
     };
 
     /// <summary>Writes each problem's gold solution, or (every other call) the same with its first result off by one; records the temperatures asked for.</summary>
