@@ -39,6 +39,10 @@ internal sealed record TrainingRun(
                 if (!File.Exists(Path.Combine(EvaluatedPrm, file)))
                     throw new IOException($"--evaluate-prm: '{Path.GetFullPath(EvaluatedPrm)}' has no {file}.");
         }
+        if (ContinuedPrm is not null)
+            foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
+                if (!File.Exists(Path.Combine(ContinuedPrm, file)))
+                    throw new IOException($"--continue-prm: '{Path.GetFullPath(ContinuedPrm)}' has no {file}.");
         if (ReusedPolicy is null) OutputFolder.EnsureWritable(PolicyDirectory, "--out");
         else
             foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
@@ -99,6 +103,8 @@ internal sealed record TrainingRun(
         progress.WriteLine($"Training the process reward model ({prmOptions.Steps} steps)...");
         var prmPhase = progress.Start("reward-model training", prmOptions.Steps);
         using var continued = ContinuedPrm is null ? null : LanguageModel.Load(ContinuedPrm);
+        if (continued is not null && !(continued.Config.IsTokenClassifier && continued.Config.NumLabels == 1))
+            throw new ArgumentException($"--continue-prm: '{ContinuedPrm}' is a '{continued.Config.Architecture}' with {continued.Config.NumLabels} labels, not a one-label reward model.");
         var prmRun = PrmTrainer.Train(examples, continued is null ? prmOptions : prmOptions with { ExtraLayers = 0 }, vocabulary,
             initializeFrom: continued?.Decoder ?? policy.Decoder,
             progress: new SyncProgress<TrainingProgress>(p => Report(progress, prmPhase, p)));
@@ -116,7 +122,8 @@ internal sealed record TrainingRun(
             ? new ModelCardWriter(Command, Seed, policyOptions, prmOptions, policyRun, prmRun, examples, report, total.Elapsed, "The Dev split (`EvaluationSplits.Dev`, version {0}, never trained on; a development run, not a held-out evaluation)")
             : new ModelCardWriter(Command, Seed, policyOptions, prmOptions, policyRun, prmRun, examples, report, total.Elapsed);
         if (policyRun is not null) File.WriteAllText(Path.Combine(PolicyDirectory, "README.md"), card.Policy());
-        File.WriteAllText(Path.Combine(PrmDirectory, "README.md"), card.Prm());
+        File.WriteAllText(Path.Combine(PrmDirectory, "README.md"), card.Prm() + (ContinuedPrm is null ? "" :
+            $"{Environment.NewLine}Note: this run went on training the reward model in '{ContinuedPrm}' (every weight copied) rather than starting from the policy; the training line above describes only the continuation.{Environment.NewLine}"));
         File.WriteAllText(Path.Combine(OutputDirectory, "evaluation.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         progress.WriteLine(card.Table());
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done in {total.Elapsed:mm\\:ss}; models written to {OutputDirectory}."));
