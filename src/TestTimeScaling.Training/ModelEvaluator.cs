@@ -15,6 +15,10 @@ public static class ModelEvaluator
         var rows = new List<(int Level, double Single, bool Majority, bool Any, bool? Weighted, bool? Best)>();
         var stepScores = new List<double>();
         var stepLabels = new List<bool>();
+        var sizes = Enumerable.Range(0, 31).Select(k => 1 << k).TakeWhile(n => n <= samples).ToList();
+        // Per problem and N: the accuracy of each method averaged over the problem's disjoint groups of N samples.
+        var curveRows = new List<(double Majority, double Weighted, double Best)[]>();
+        var misses = new List<string>();
         for (int i = 0; i < problems.Count; i++)
         {
             var problem = problems[i];
@@ -33,17 +37,34 @@ public static class ModelEvaluator
             if (prm is not null)
             {
                 var scores = await prm.ScoreAsync(problem.ToProblem(), texts, cancellationToken).ConfigureAwait(false);
-                weighted = WeightedVote.Select(answers, scores.Select(s => s.Value).ToList()).Winner == problem.AnswerText;
-                // As the library's best-of-N does: only a solution with an answer can win (a cut-off one has none).
-                var candidates = Enumerable.Range(0, texts.Count).Where(j => answers[j] is not null).DefaultIfEmpty(0);
-                int top = candidates.MaxBy(j => scores[j].Value);
-                best = correct[top];
+                var values = scores.Select(s => s.Value).ToList();
+                weighted = Weighted(Enumerable.Range(0, texts.Count));
+                best = Best(Enumerable.Range(0, texts.Count));
+                if (best == false && correct.Contains(true)) misses.Add(MissKind(problem, texts[Top(Enumerable.Range(0, texts.Count))]));
+                curveRows.Add(sizes.Select(n =>
+                {
+                    var groups = Enumerable.Range(0, samples / n).Select(g => Enumerable.Range(g * n, n).ToList()).ToList();
+                    return (groups.Average(g => MajorityVote.Select(g.Select(j => answers[j])).Winner == problem.AnswerText ? 1.0 : 0.0),
+                        groups.Average(g => Weighted(g) ? 1.0 : 0.0), groups.Average(g => Best(g) ? 1.0 : 0.0));
+                }).ToArray());
                 for (int j = 0; j < texts.Count; j++)
                 {
                     // Label splits the text exactly as the verifier does: one label per step score.
                     var labeled = PrmDataset.Label(problem, texts[j], "eval");
                     stepScores.AddRange(scores[j].StepScores!);
                     stepLabels.AddRange(labeled.Labels);
+                }
+
+                bool Weighted(IEnumerable<int> group) =>
+                    WeightedVote.Select(group.Select(j => answers[j]).ToList(), group.Select(j => values[j]).ToList()).Winner == problem.AnswerText;
+
+                // As the library's best-of-N does: only a solution with an answer can win (a cut-off one has none).
+                bool Best(IEnumerable<int> group) => correct[Top(group)];
+
+                int Top(IEnumerable<int> group)
+                {
+                    var members = group.ToList();
+                    return members.Where(j => answers[j] is not null).DefaultIfEmpty(members[0]).MaxBy(j => values[j]);
                 }
             }
             rows.Add((problem.Level, correct.Count(c => c) / (double)samples, majority, correct.Any(c => c), weighted, best));
@@ -58,6 +79,34 @@ public static class ModelEvaluator
         var levels = rows.GroupBy(r => r.Level).OrderBy(g => g.Key).Select(g => Figures(g.Key, g.ToList())).ToList();
         levels.Add(Figures(0, rows));
         double? auroc = stepLabels.Distinct().Count() == 2 ? Auroc.Compute(stepScores, stepLabels) : null;
-        return new EvaluationReport(problems.Count, samples, temperature, levels, auroc);
+        var report = new EvaluationReport(problems.Count, samples, temperature, levels, auroc);
+        if (prm is null || problems.Count == 0) return report;
+
+        var curve = sizes.Select((n, k) =>
+        {
+            var (best, half) = PairedDifference.MeanInterval(curveRows.Select(r => r[k].Best).ToList());
+            return new ScalingPoint(n, curveRows.Average(r => r[k].Majority), curveRows.Average(r => r[k].Weighted), best, best - half, best + half);
+        }).ToList();
+        var differences = rows.Select(r => (r.Weighted!.Value ? 1.0 : 0.0) - (r.Majority ? 1.0 : 0.0)).ToList();
+        var missKinds = misses.GroupBy(m => m).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+        return report with { Curve = curve, WeightedMinusMajority = PairedDifference.Of(differences), BestOfNMisses = missKinds };
+    }
+
+    /// <summary>
+    /// Where a wrong solution that best-of-N chose goes wrong: "no answer", "answer line" (every step right, the
+    /// <c>A:</c> line wrong), or the operation of its first wrong step ("step +", "step -", "step *", "step /").
+    /// </summary>
+    private static string MissKind(ArithmeticProblem problem, string text)
+    {
+        if (ArithmeticAnswerExtractor.Instance.Extract(text) is null) return "no answer";
+        var labeled = PrmDataset.Label(problem, text, "eval");
+        int wrong = StepLabeler.FirstWrongStep(labeled.Labels);
+        if (wrong >= labeled.Steps.Count) return "answer line";
+        string step = labeled.Steps[wrong].TrimStart();
+        if (step.StartsWith('A')) return "answer line";
+        // The operator follows the step's first operand (which may carry a sign).
+        int i = step.Length > 0 && step[0] == '-' ? 1 : 0;
+        while (i < step.Length && char.IsAsciiDigit(step[i])) i++;
+        return i < step.Length && "+-*/".Contains(step[i], StringComparison.Ordinal) ? $"step {step[i]}" : "other step";
     }
 }

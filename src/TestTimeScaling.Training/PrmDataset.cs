@@ -25,7 +25,7 @@ public static class PrmDataset
             {
                 Prompt = problem.Prompt,
                 N = options.SamplesPerProblem,
-                Options = new SamplingOptions { Temperature = options.SamplingTemperature, MaxNewTokens = 140, Seed = options.Seed * 100_003 + i },
+                Options = new SamplingOptions { Temperature = options.SamplingTemperatures[i % options.SamplingTemperatures.Count], MaxNewTokens = 140, Seed = options.Seed * 100_003 + i },
             }, cancellationToken).ConfigureAwait(false);
             foreach (var completion in result.Completions)
                 examples.Add(Label(problem, completion.Text, "policy"));

@@ -37,11 +37,16 @@ public static class PrmTrainer
         if (initializeFrom is not null) CopyTrunk(initializeFrom, model, options.FreezeTrunk);
         var random = new SeededRandom(options.Seed);
         using var fresh = PrmDataset.Synthetic(options.Seed * 31 + 7).Select(e => Encode(e, vocabulary)).GetEnumerator();
+        // The policy's own wrong solutions, drawn at PolicyErrorShare of the built-data part of each batch.
+        var policyErrors = examples.Select((e, i) => (e, i)).Where(x => x.e.Source == "policy" && x.e.Labels.Contains(false)).Select(x => encoded[x.i]).ToList();
+        int built = options.BatchSize - options.FreshPerBatch;
+        int hardPerBatch = policyErrors.Count == 0 ? 0 : (int)Math.Round(built * options.PolicyErrorShare);
         var schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps);
         return TrainingLoop.Run(model, schedule, options.WeightDecay, _ =>
         {
             var batch = Enumerable.Range(0, options.BatchSize).Select(i =>
             {
+                if (i >= options.BatchSize - hardPerBatch) return policyErrors[random.Next(policyErrors.Count)];
                 if (i >= options.FreshPerBatch) return encoded[random.Next(encoded.Count)];
                 fresh.MoveNext();
                 return fresh.Current;

@@ -19,8 +19,17 @@ public sealed record PrmTrainingOptions
     public int PolicyProblems { get; init; } = 1200;
     /// <summary>Policy samples per training problem.</summary>
     public int SamplesPerProblem { get; init; } = 4;
-    /// <summary>Sampling temperature for the policy's examples (above the evaluation temperature, for more mistakes).</summary>
-    public double SamplingTemperature { get; init; } = 1.0;
+    /// <summary>
+    /// Sampling temperatures for the policy's examples, taken in turn per training problem (problem i is sampled at
+    /// entry i mod count). Spanning the evaluation temperature and above it gives the policy's own near-miss slips at
+    /// the rate it makes them when evaluated, and more of them.
+    /// </summary>
+    public IReadOnlyList<double> SamplingTemperatures { get; init; } = [1.0];
+    /// <summary>
+    /// Share of the built-data part of each batch drawn from the policy's own wrong solutions (hard negatives: the
+    /// plausible slips best-of-N must not pick), the rest drawn from all built solutions alike. 0 draws all alike.
+    /// </summary>
+    public double PolicyErrorShare { get; init; } = 0;
     /// <summary>
     /// Transformer blocks added on top of the policy's when the reward model starts from it. The policy's
     /// last layer forms its prediction of the next token; judging a written token means comparing it with
@@ -47,6 +56,12 @@ public sealed record PrmTrainingOptions
     /// problems leave nothing to memorize but the arithmetic itself.
     /// </summary>
     public double SyntheticShare { get; init; } = 0.5;
+
+    /// <summary>
+    /// Training problems the policy is sampled on (8 samples each at temperature 0.8) after training, to fit a Platt
+    /// scaling of the score head (<see cref="PrmCalibration"/>); 0 leaves the head as trained.
+    /// </summary>
+    public int CalibrationProblems { get; init; } = 0;
 
     /// <summary>Freshly generated solutions in each batch: <see cref="SyntheticShare"/> of <see cref="BatchSize"/>, rounded.</summary>
     public int FreshPerBatch => (int)Math.Round(BatchSize * SyntheticShare);
@@ -84,7 +99,12 @@ public sealed record PrmTrainingOptions
         Positive(ContextLength, nameof(ContextLength));
         if (!(LanguageModelingWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(LanguageModelingWeight), LanguageModelingWeight, "LanguageModelingWeight must be >= 0.");
         if (!(SyntheticShare >= 0 && SyntheticShare < 1)) throw new ArgumentOutOfRangeException(nameof(SyntheticShare), SyntheticShare, "SyntheticShare must be in [0, 1).");
+        if (CalibrationProblems < 0) throw new ArgumentOutOfRangeException(nameof(CalibrationProblems), CalibrationProblems, "CalibrationProblems must be >= 0.");
         if (ExtraLayers < 0) throw new ArgumentOutOfRangeException(nameof(ExtraLayers), ExtraLayers, "ExtraLayers must be >= 0.");
-        if (SamplingTemperature < 0) throw new ArgumentOutOfRangeException(nameof(SamplingTemperature), SamplingTemperature, "SamplingTemperature must be >= 0.");
+        if (SamplingTemperatures is null || SamplingTemperatures.Count == 0)
+            throw new ArgumentOutOfRangeException(nameof(SamplingTemperatures), "SamplingTemperatures must hold at least one temperature.");
+        foreach (var t in SamplingTemperatures)
+            if (!(t >= 0)) throw new ArgumentOutOfRangeException(nameof(SamplingTemperatures), t, "SamplingTemperatures must all be >= 0.");
+        if (!(PolicyErrorShare >= 0 && PolicyErrorShare <= 1)) throw new ArgumentOutOfRangeException(nameof(PolicyErrorShare), PolicyErrorShare, "PolicyErrorShare must be in [0, 1].");
     }
 }
