@@ -1,3 +1,4 @@
+using TorchSharp;
 using TestTimeScaling.Arithmetic;
 using TestTimeScaling.Torch;
 using static TorchSharp.torch;
@@ -114,8 +115,11 @@ public static class PrmCalibration
         if (model.Config.NumLabels != 1 || !state.TryGetValue("score.weight", out var weight) || !state.TryGetValue("score.bias", out var bias))
             throw new ArgumentException($"'{model.Config.Architecture}' has no one-label score head with score.weight and score.bias.", nameof(model));
         using var noGrad = no_grad();
-        weight.mul_(scale);
-        bias.mul_(scale).add_(shift);
+        using var a = scale.ToScalar();
+        using var b = shift.ToScalar();
+        weight.mul_(a);
+        using var one = 1.ToScalar(); // add_(b) would pass a temporary alpha of 1
+        bias.mul_(a).add_(b, one);
     }
 
     private static double Logit(double p)

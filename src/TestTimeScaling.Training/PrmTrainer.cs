@@ -1,3 +1,4 @@
+using TorchSharp;
 using TestTimeScaling.Torch;
 using TestTimeScaling.Arithmetic;
 using static TorchSharp.torch;
@@ -103,16 +104,21 @@ public static class PrmTrainer
         var (inputs, targets) = SequenceBatch.Collate(batch.Select(b => b.Input).ToList(), batch.Select(b => b.Targets).ToList(), padId);
         var (hidden, output) = model.ForwardWithHidden(inputs);
         var logits = output[.., .., 0];
-        var mask = targets.ne(SequenceBatch.Ignore);
+        // Scalars held for the calls that read them (a temporary one can be freed by a collection mid-call).
+        using var ignore = SequenceBatch.Ignore.ToScalar();
+        using var right = 1.ToScalar();
+        using var weight = languageModelingWeight.ToScalar();
+        var mask = targets.ne(ignore);
         var loss = nn.functional.binary_cross_entropy_with_logits(logits.masked_select(mask), targets.masked_select(mask).to(ScalarType.Float32));
         if (languageModelingWeight == 0) return loss;
 
         // Next-token prediction where the next token is a right solution token (its dense label is 1): the trunk
         // keeps learning to write correct steps, never wrong ones.
         var next = inputs[.., 1..];
-        var learn = targets[.., 1..].eq(1);
+        var learn = targets[.., 1..].eq(right);
         var nextLogits = model.EmbeddingLogits(hidden[.., ..^1]);
         var languageModeling = nn.functional.cross_entropy(nextLogits[learn], next[learn]);
-        return loss + languageModelingWeight * languageModeling;
+        using var one = 1.ToScalar(); // TorchSharp's + would pass a temporary alpha of 1
+        return loss.add(weight * languageModeling, one);
     }
 }

@@ -166,12 +166,14 @@ public sealed class ConcurrentStudyTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The hazard behind the default of one lane: two lanes sample while a third thread forces garbage collections and
-    /// runs finalizers. TorchSharp's implicit scalars, unreachable during the native call that reads them, then get freed
-    /// under it ("Unknown scalar type"). Counts the failed calls; once the engine keeps its scalars alive it should be 0.
+    /// The hazard that kept the study on one lane: lanes sample while another thread forces garbage collections and runs
+    /// finalizers. A TorchSharp scalar that nothing holds during the native call reading it (an implicit one, or the
+    /// alpha of 1 that TorchSharp's own <c>+</c> makes) was freed under it: 23 of 80 calls failed ("Unknown scalar
+    /// type") before the engine held its scalars (see ScalarLifetimeTests); none may fail now. TTS_MEASURE_LANES and
+    /// TTS_MEASURE_CALLS make the run longer.
     /// </summary>
-    [EnvironmentFact("TTS_MEASURE")]
-    public async Task Measure_calls_failed_by_freed_scalars_under_forced_collections()
+    [Fact]
+    public async Task Sampling_on_lanes_survives_forced_collections()
     {
         int laneCount = int.TryParse(Environment.GetEnvironmentVariable("TTS_MEASURE_LANES"), out int k) ? k : 2;
         using var lanes = new EmbeddedLanes(laneCount);
@@ -184,18 +186,19 @@ public sealed class ConcurrentStudyTests(ITestOutputHelper output)
                 GC.WaitForPendingFinalizers();
             }
         });
+        int perLane = int.TryParse(Environment.GetEnvironmentVariable("TTS_MEASURE_CALLS"), out int c) ? c : 15;
         int calls = 0, failed = 0;
         string? first = null;
         await Task.WhenAll(lanes.Policies.Select(policy => Task.Run(async () =>
         {
-            for (int i = 0; i < 40; i++)
+            for (int i = 0; i < perLane; i++)
             {
                 using var engine = policy.CreateSampler();
                 try { await engine.SampleAsync(Request(i)); }
                 catch (System.Runtime.InteropServices.ExternalException e)
                 {
                     Interlocked.Increment(ref failed);
-                    first ??= e.Message.Split('\n')[0];
+                    first ??= e.ToString();
                 }
                 Interlocked.Increment(ref calls);
             }
@@ -203,7 +206,8 @@ public sealed class ConcurrentStudyTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await collector;
         output.WriteLine($"{laneCount} lane(s): {failed} of {calls} calls failed inside libtorch under forced collections; first: {first ?? "none"}");
-        Assert.Equal(40 * laneCount, calls);
+        Assert.Equal(perLane * laneCount, calls);
+        Assert.True(failed == 0, $"{failed} of {calls} calls failed inside libtorch; the first: {first}");
     }
 
     /// <summary>

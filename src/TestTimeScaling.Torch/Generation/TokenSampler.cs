@@ -85,7 +85,7 @@ internal static class TokenSampler
             var weights = scaled.sub(max).exp_();
             if (vocab < TwoLevelVocabulary)
             {
-                if (wantNormaliser) logNormaliser = weights.sum(-1, keepdim: true).log_().add_(max);
+                if (wantNormaliser) logNormaliser = weights.sum(-1, keepdim: true).log_().PlusInPlace(max);
                 if (options.MinP is > 0 and var smallMinP)
                 {
                     using var threshold = smallMinP.ToScalar();
@@ -94,7 +94,7 @@ internal static class TokenSampler
                 return InverseCdf(weights, segments);
             }
             var (blocks, blockSums) = BlockSums(weights);
-            if (wantNormaliser) logNormaliser = blockSums.sum(-1, keepdim: true).log_().add_(max);
+            if (wantNormaliser) logNormaliser = blockSums.sum(-1, keepdim: true).log_().PlusInPlace(max);
             if (options.MinP is > 0 and var minP)
             {
                 using var threshold = minP.ToScalar();
@@ -173,7 +173,7 @@ internal static class TokenSampler
         var inCdf = inBlock.cumsum(-1);
         var rest = minimum(u - before, inCdf[.., ^1..] * BelowOneScalar);
         var token = searchsorted(inCdf, rest, right: true).clamp_max(LastInBlock);
-        return block * BlockSizeScalar + token;
+        return (block * BlockSizeScalar).Plus(token);
     }
 
     /// <summary>The largest float below 1 by a margin that survives one rounding of a product (1 - 2^-23).</summary>

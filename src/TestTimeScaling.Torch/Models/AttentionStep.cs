@@ -111,7 +111,7 @@ internal sealed class AttentionStep : IDisposable
         // Suffix slot j of row b holds position shared[b] + j.
         using var slotPositions = HeldScalars.Arange(suffixLength, ScalarType.Int64, device).view(1, 1, 1, suffixLength);
         using var offsets = anyShared ? tensor(shared.ToArray(), [batch, 1, 1, 1], dtype: ScalarType.Int64, device: device) : null;
-        using var keys = offsets is null ? slotPositions.alias() : slotPositions + offsets;
+        using var keys = offsets is null ? slotPositions.alias() : slotPositions.Plus(offsets);
         using var query = pos.view(batch, 1, tokensPerRow, 1);
         using var pad = slidingWindow is null ? null : tensor(padding, [batch, 1, tokensPerRow, 1], device: device);
         var mask = keys <= query;

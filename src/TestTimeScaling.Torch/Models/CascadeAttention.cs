@@ -79,7 +79,7 @@ internal static class CascadeAttention
         var scores = matmul(queries, keys.transpose(-2, -1));
         // Half-precision scores are exponentiated in float32, as fused attention kernels do.
         if (scores.dtype != ScalarType.Float32 && scores.dtype != ScalarType.Float64) scores = scores.to(ScalarType.Float32);
-        scores.view(scoreShape).add_(bias);
+        scores.view(scoreShape).PlusInPlace(bias);
         var logSumExp = scores.logsumexp(-1, keepdim: true);
         var weights = scores.sub_(logSumExp).exp_();
         if (weights.dtype != values.dtype) weights = weights.to(values.dtype);

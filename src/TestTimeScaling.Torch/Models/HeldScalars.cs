@@ -25,6 +25,22 @@ internal static class HeldScalars
     /// <summary>-inf, the logit of an excluded token.</summary>
     public static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
 
+    /// <summary>a + b. TorchSharp's <c>+</c> and <c>add(b)</c> pass a temporary alpha of 1; this passes a held one.</summary>
+    public static torch.Tensor Plus(this torch.Tensor a, torch.Tensor b) => a.add(b, One);
+
+    /// <summary>a + b for a held scalar b (TorchSharp's <c>+</c> would add a temporary alpha).</summary>
+    public static torch.Tensor Plus(this torch.Tensor a, Scalar b) => a.add(b, One);
+
+    /// <summary>a += b in place, with a held alpha.</summary>
+    public static torch.Tensor PlusInPlace(this torch.Tensor a, torch.Tensor b) => a.add_(b, One);
+
+    /// <summary>1 - a, computed as TorchSharp's <c>1 - a</c> is ((-a) + 1), with held scalars.</summary>
+    public static torch.Tensor OneMinus(this torch.Tensor a)
+    {
+        using var negated = a.negative();
+        return negated.add(One, One);
+    }
+
     /// <summary><c>torch.arange(end)</c> with the end held for the call.</summary>
     public static torch.Tensor Arange(long end, torch.ScalarType dtype, torch.Device device)
     {

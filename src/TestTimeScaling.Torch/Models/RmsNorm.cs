@@ -9,11 +9,14 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
     private readonly double _eps;
+    private readonly Scalar _epsScalar; // held for the module's life (see HeldScalars)
+    private static readonly Scalar Two = 2.ToScalar();
 
     public RmsNorm(int size, double eps) : base(nameof(RmsNorm))
     {
         weight = nn.Parameter(ones(size));
         _eps = eps;
+        _epsScalar = eps.ToScalar();
         RegisterComponents();
     }
 
@@ -22,8 +25,8 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
         if (RmsNormKernel.Applies(x, weight)) return RmsNormKernel.Apply(x, weight, _eps);
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
-        var variance = x32.pow(2).mean([-1L], keepdim: true);
-        var normed = x32 * rsqrt(variance + _eps);
+        var variance = x32.pow(Two).mean([-1L], keepdim: true);
+        var normed = x32 * rsqrt(variance.Plus(_epsScalar));
         return (weight * normed.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch;
@@ -14,44 +15,49 @@ internal sealed class RotaryEmbedding : IDisposable
     private readonly ModelConfig _config;
     private readonly Tensor _invFreq; // [rotary_dim / 2], float32
     private readonly double _attentionFactor;
+    private readonly Scalar _attentionScalar; // held for the table's life (see HeldScalars)
 
     public RotaryEmbedding(ModelConfig config, Device device)
     {
         _config = config;
         using var scope = NewDisposeScope();
+        using var scalars = new ScalarPool();
         var rope = config.RopeScaling;
         Tensor invFreq;
         (invFreq, _attentionFactor) = rope?.RopeType switch
         {
-            "linear" => (BaseFrequencies(config.RopeTheta, config.RotaryDim) / rope.Factor, 1.0),
+            "linear" => (BaseFrequencies(config.RopeTheta, config.RotaryDim) / scalars[rope.Factor], 1.0),
             "llama3" => (Llama3Scale(BaseFrequencies(config.RopeTheta, config.RotaryDim), rope), 1.0),
             "yarn" => Yarn(config, rope),
             // dynamic: at or below max_position_embeddings the frequencies are the default ones.
             _ => (BaseFrequencies(config.RopeTheta, config.RotaryDim), 1.0),
         };
         _invFreq = invFreq.to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
+        _attentionScalar = _attentionFactor.ToScalar();
     }
 
     /// <summary>1 / theta^(arange(0, dim, 2) / dim) in float32, as transformers computes it.</summary>
     private static Tensor BaseFrequencies(double theta, int dim)
     {
         using var scope = NewDisposeScope();
-        var exponent = arange(0, dim, 2, dtype: ScalarType.Int64).to(ScalarType.Float32) / dim;
-        return (1.0f / pow(tensor((float)theta), exponent)).MoveToOuterDisposeScope();
+        using var s = new ScalarPool();
+        var exponent = arange(s.Int(0), s.Int(dim), s.Int(2), dtype: ScalarType.Int64).to(ScalarType.Float32) / s.Int(dim);
+        return (s[1.0f] / pow(tensor((float)theta), exponent)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Llama 3 scaling: long wavelengths are divided by the factor, short ones kept, the band between interpolated.</summary>
     private static Tensor Llama3Scale(Tensor invFreq, RopeScaling s)
     {
         using var scope = NewDisposeScope();
+        using var c = new ScalarPool();
         double oldContext = s.OriginalMaxPositionEmbeddings;
         double lowFreqWavelen = oldContext / s.LowFreqFactor;
         double highFreqWavelen = oldContext / s.HighFreqFactor;
-        var wavelen = 2 * Math.PI / invFreq;
-        var llama = where(wavelen > lowFreqWavelen, invFreq / s.Factor, invFreq);
-        var smooth = (oldContext / wavelen - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor);
-        var smoothed = (1 - smooth) * llama / s.Factor + smooth * llama;
-        var medium = (wavelen >= highFreqWavelen).logical_and(wavelen <= lowFreqWavelen);
+        var wavelen = c[2 * Math.PI] / invFreq;
+        var llama = where(wavelen > c[lowFreqWavelen], invFreq / c[s.Factor], invFreq);
+        var smooth = (c[oldContext] / wavelen - c[s.LowFreqFactor]) / c[s.HighFreqFactor - s.LowFreqFactor];
+        var smoothed = (smooth.OneMinus() * llama / c[s.Factor]).Plus(smooth * llama);
+        var medium = (wavelen >= c[highFreqWavelen]).logical_and(wavelen <= c[lowFreqWavelen]);
         return where(medium, smoothed, llama).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
@@ -74,12 +80,13 @@ internal sealed class RotaryEmbedding : IDisposable
         high = Math.Min(high, dim - 1);
         if (low == high) high += 0.001; // transformers' guard against a zero-width ramp
 
-        var posFreqs = pow(tensor((float)theta), arange(0, dim, 2, dtype: ScalarType.Int64).to(ScalarType.Float32) / dim);
-        var extrapolation = 1.0f / posFreqs;
-        var interpolation = 1.0f / (posFreqs * (float)factor);
-        var ramp = ((arange(dim / 2, dtype: ScalarType.Float32) - low) / (high - low)).clamp(0, 1);
-        var extrapolationWeight = 1 - ramp;
-        var invFreq = interpolation * (1 - extrapolationWeight) + extrapolation * extrapolationWeight;
+        using var c = new ScalarPool();
+        var posFreqs = pow(tensor((float)theta), arange(c.Int(0), c.Int(dim), c.Int(2), dtype: ScalarType.Int64).to(ScalarType.Float32) / c.Int(dim));
+        var extrapolation = c[1.0f] / posFreqs;
+        var interpolation = c[1.0f] / (posFreqs * c[(float)factor]);
+        var ramp = ((arange(c.Int(dim / 2), dtype: ScalarType.Float32) - c[low]) / c[high - low]).clamp(c.Int(0), c.Int(1));
+        var extrapolationWeight = ramp.OneMinus();
+        var invFreq = (interpolation * extrapolationWeight.OneMinus()).Plus(extrapolation * extrapolationWeight);
         return (invFreq.MoveToOuterDisposeScope(), attention);
     }
 
@@ -120,8 +127,8 @@ internal sealed class RotaryEmbedding : IDisposable
         var sin = emb.sin();
         if (_attentionFactor != 1.0)
         {
-            cos = cos * _attentionFactor;
-            sin = sin * _attentionFactor;
+            cos = cos * _attentionScalar;
+            sin = sin * _attentionScalar;
         }
         return (cos.to(dtype).MoveToOuterDisposeScope(), sin.to(dtype).MoveToOuterDisposeScope());
     }
@@ -135,7 +142,7 @@ internal sealed class RotaryEmbedding : IDisposable
         long half = rotary / 2;
         var x1 = rotated[.., .., .., ..(int)half];
         var x2 = rotated[.., .., .., (int)half..];
-        var result = rotated * cos + cat([-x2, x1], -1) * sin;
+        var result = (rotated * cos).Plus(cat([-x2, x1], -1) * sin);
         if (rotary != width) result = cat([result, x[.., .., .., (int)rotary..]], -1);
         return result.MoveToOuterDisposeScope();
     }

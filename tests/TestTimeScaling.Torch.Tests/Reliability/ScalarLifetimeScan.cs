@@ -48,15 +48,26 @@ internal static class ScalarLifetimeScan
             {
                 bool temporary = model.GetConversion(expression) is { IsUserDefined: true, MethodSymbol: { } m }
                                  && SymbolEqualityComparer.Default.Equals(m.ReturnType, scalar);
-                // An explicit Scalar (x.ToScalar(), new Scalar(...)) is as short-lived unless it is stored.
-                temporary |= expression is InvocationExpressionSyntax or ObjectCreationExpressionSyntax
+                // An explicit Scalar (x.ToScalar(), new Scalar(...)) handed straight to TorchSharp is as short-lived.
+                temporary |= (expression is ObjectCreationExpressionSyntax
+                              || expression is InvocationExpressionSyntax && model.GetSymbolInfo(expression).Symbol?.Name == "ToScalar")
                              && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(expression).Type, scalar)
-                             && !IsStored(expression);
+                             && !IsStored(expression) && ConsumedByTorchSharp(expression, model);
                 // Tensor's operators that take a plain number (x + 1e-5, 2.0 * x) make the temporary inside TorchSharp.
                 temporary |= expression is BinaryExpressionSyntax
                              && model.GetSymbolInfo(expression).Symbol is IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator } op
                              && op.ContainingType.ToDisplayString() == "TorchSharp.torch.Tensor"
                              && op.Parameters.Any(p => p.Type.SpecialType is >= SpecialType.System_Boolean and <= SpecialType.System_Double);
+                // TorchSharp's own shortcuts that make the temporary inside: tensor + tensor and tensor + scalar are
+                // add(other, alpha: 1); add(x)/add_(x) pass alpha 1; scalar - tensor is negative().add(scalar).
+                temporary |= expression is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression or (int)SyntaxKind.SubtractExpression } sum
+                             && model.GetSymbolInfo(sum).Symbol is IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator } plus
+                             && plus.ContainingType.ToDisplayString() == "TorchSharp.torch.Tensor"
+                             && (sum.IsKind(SyntaxKind.AddExpression) || plus.Parameters[0].Type.Name != "Tensor");
+                temporary |= expression is InvocationExpressionSyntax call
+                             && model.GetSymbolInfo(call).Symbol is IMethodSymbol { Name: "add" or "add_" or "addcdiv" or "addcdiv_" } method
+                             && method.ContainingType.ToDisplayString() == "TorchSharp.torch.Tensor"
+                             && !method.Parameters.Any(p => p.Name is "alpha" or "value");
                 if (temporary)
                 {
                     var line = tree.GetLineSpan(expression.Span).StartLinePosition.Line + 1;
@@ -78,6 +89,18 @@ internal static class ScalarLifetimeScan
         AssignmentExpressionSyntax assignment => assignment.Right == expression,
         _ => false,
     };
+
+    // The expression is an argument of a TorchSharp method or an operand of a TorchSharp operator.
+    private static bool ConsumedByTorchSharp(ExpressionSyntax expression, SemanticModel model)
+    {
+        var consumer = expression.Parent switch
+        {
+            ArgumentSyntax { Parent: ArgumentListSyntax { Parent: { } call } } => model.GetSymbolInfo(call).Symbol,
+            BinaryExpressionSyntax binary => model.GetSymbolInfo(binary).Symbol,
+            _ => null,
+        };
+        return consumer?.ContainingNamespace?.ToDisplayString().StartsWith("TorchSharp", StringComparison.Ordinal) == true;
+    }
 
     private static IEnumerable<MetadataReference> References(string scannedAssembly)
     {

@@ -17,7 +17,7 @@ public sealed class ScalarLifetimeTests
     }
 
     [Fact]
-    public void The_scan_finds_an_implicit_and_an_explicit_temporary()
+    public void The_scan_finds_implicit_explicit_and_hidden_temporaries()
     {
         // A scan that finds nothing proves nothing: it must see both kinds in a file written to contain them.
         string dir = Directory.CreateTempSubdirectory("scalar-scan").FullName;
@@ -31,13 +31,15 @@ public sealed class ScalarLifetimeTests
                     private static readonly Scalar Kept = 2.0.ToScalar();
                     public static Tensor Implicit(Tensor x) => x + 1e-5;
                     public static Tensor Explicit(Tensor x) => x.mul(3.0.ToScalar());
-                    public static Tensor Held(Tensor x) { using var s = 4.0.ToScalar(); return x.mul(s).add(Kept); }
+                    public static Tensor Held(Tensor x) { using var s = 4.0.ToScalar(); return x.mul(s).add(Kept, s).sub(x); }
+                    public static Tensor Sum(Tensor x, Tensor y) => x + y;
                 }
                 """);
             var found = ScalarLifetimeScan.FindTemporaryScalars(dir);
-            Assert.True(found.Count == 2, string.Join("\n", found));
+            Assert.True(found.Count == 3, string.Join("\n", found));
             Assert.Contains(found, f => f.Contains("x + 1e-5", StringComparison.Ordinal));
             Assert.Contains(found, f => f.Contains("3.0.ToScalar()", StringComparison.Ordinal));
+            Assert.Contains(found, f => f.Contains("x + y", StringComparison.Ordinal)); // add(y, alpha: 1) inside TorchSharp
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
