@@ -101,4 +101,25 @@ public sealed class AllocatorRowTests
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void The_highlight_compares_the_allocator_with_the_most_accurate_fixed_cell_that_spent_no_more_tokens()
+    {
+        // Four problems; the allocator gets three right at majority@4's 100 tokens a problem.
+        CellResult Cell(string strategy, int budget, long tokens, params bool[] correct) => CellResult.Summarize(strategy, budget,
+            [.. correct.Select((c, i) => new ProblemRecord($"p{i}", 1, "1", c ? "1" : "2", c, SearchOutcome.Completed, budget, tokens, 0, 0, 0, 0))], 1, seed: 1);
+        var cells = new[]
+        {
+            Cell("majority", 4, 100, true, false, false, false),
+            Cell("best-of-n", 4, 100, true, true, false, false),
+            // More accurate, but with more tokens than the allocator had, or with the perfect verifier: not comparable.
+            Cell("beam-search", 8, 101, true, true, true, true),
+            Cell("best-of-n-perfect", 4, 100, true, true, true, true),
+            Cell("allocator", 4, 99, true, true, true, false),
+        };
+        var lines = Highlights.Compute(cells, seed: 1);
+        var line = Assert.Single(lines, l => l.StartsWith("allocator at equal tokens vs best fixed strategy: ", StringComparison.Ordinal));
+        Assert.Contains("allocator@4 (99 tokens of majority@4's 100): 75.0% vs best-of-n@4 (100 tokens): 50.0%; difference +25.0 points", line);
+        Assert.Contains(lines, l => l.StartsWith("allocator@4: 75.0% vs majority@4: 25.0%", StringComparison.Ordinal));
+    }
 }
