@@ -4,7 +4,8 @@ namespace TestTimeScaling.Samples.Scaling;
 
 /// <summary>
 /// The comparisons the literature makes, read off a run: voting and PRM-weighted selection against one sample, beam
-/// search against best-of-N at equal generated tokens, First Finish Search against majority vote at equal n. Each
+/// search against best-of-N at equal generated tokens, the compute-optimal allocator against the best fixed strategy
+/// at equal tokens, First Finish Search against majority vote at equal n. Each
 /// difference comes with a paired 95% bootstrap interval over the problems both cells solved.
 /// </summary>
 public static class Highlights
@@ -47,6 +48,8 @@ public static class Highlights
                 lines.Add(Compare($"{perfect.Strategy}@{n}", perfect, $"{learnedName}@{n} (learned PRM)", learned, seed));
         }
 
+        lines.AddRange(AllocatorLines(cells, seed));
+
         // First Finish Search against majority vote at the same n: accuracy and tokens.
         foreach (var ffs in cells.Where(c => c.Strategy == "first-finish" && c.Budget > 1))
             if (Find(cells, "majority", ffs.Budget) is { } majority)
@@ -54,6 +57,36 @@ public static class Highlights
                     + string.Create(CultureInfo.InvariantCulture,
                         $"; tokens {ffs.MeanGeneratedTokens:F0} vs {majority.MeanGeneratedTokens:F0} ({100 * ffs.MeanGeneratedTokens / majority.MeanGeneratedTokens:F0}%)"));
         return lines;
+    }
+
+    /// <summary>
+    /// The compute-optimal allocator at equal tokens (Snell et al.): each allocator cell against the best fixed strategy
+    /// that spent no more tokens than the allocator's budget (the matched majority@N cell's tokens; any strategy at any N,
+    /// perfect-verifier references and other allocator rows left out; ties go to the cheaper cell), and, at the headline
+    /// budget (or the largest run), against majority@N and weighted best-of-N@N directly.
+    /// </summary>
+    private static IEnumerable<string> AllocatorLines(IReadOnlyList<CellResult> cells, int seed)
+    {
+        static StrategySpec? Spec(CellResult c) => StrategyCatalog.Find(c.Strategy);
+        var allocated = cells.Where(c => Spec(c) is { AllocatesAcrossProblems: true }).ToList();
+        if (allocated.Count == 0) yield break;
+        var fixedCells = cells.Where(c => Spec(c) is not { AllocatesAcrossProblems: true }
+            && !c.Strategy.EndsWith(StrategyCatalog.PerfectSuffix, StringComparison.Ordinal)).ToList();
+        foreach (var a in allocated)
+        {
+            if (Find(cells, Spec(a)!.MatchTokensOf!, a.Budget) is not { } matched) continue;
+            string name = FormattableString.Invariant($"{a.Strategy}@{a.Budget} ({a.MeanGeneratedTokens:F0} tokens of {matched.Strategy}@{a.Budget}'s {matched.MeanGeneratedTokens:F0})");
+            var best = fixedCells.Where(c => c.MeanGeneratedTokens <= matched.MeanGeneratedTokens)
+                .OrderByDescending(c => c.Accuracy.Mean).ThenBy(c => c.MeanGeneratedTokens).FirstOrDefault();
+            if (best is not null)
+                yield return "allocator at equal tokens vs best fixed strategy: " + Compare(name, a,
+                    FormattableString.Invariant($"{best.Strategy}@{best.Budget} ({best.MeanGeneratedTokens:F0} tokens)"), best, seed);
+        }
+        int headline = allocated.Any(c => c.Budget == HeadlineBudget) ? HeadlineBudget : allocated.Max(c => c.Budget);
+        foreach (var a in allocated.Where(c => c.Budget == headline))
+            foreach (var reference in new[] { "majority", "weighted-best-of-n" })
+                if (Find(cells, reference, headline) is { } r)
+                    yield return Compare($"{a.Strategy}@{headline}", a, $"{reference}@{headline}", r, seed);
     }
 
     /// <summary>"a: x% vs b: y%, difference d points [lo, hi]" over the problems both cells hold.</summary>

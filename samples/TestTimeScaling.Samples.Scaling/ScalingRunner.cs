@@ -70,7 +70,9 @@ public sealed class ScalingRunner
             var (spec, budget) = cells[c];
             progress.Start(c + 1, cells.Count, spec.Name, budget, problems.Count);
             var clock = Stopwatch.StartNew();
-            var records = await RunCellAsync(spec, budget, problems, progress, cancellationToken).ConfigureAwait(false);
+            var records = spec.AllocatesAcrossProblems
+                ? await RunAllocatorCellAsync(spec, budget, problems, progress, cancellationToken).ConfigureAwait(false)
+                : await RunCellAsync(spec, budget, problems, progress, cancellationToken).ConfigureAwait(false);
             if (records.Count == 0) break;
             _done[(spec.Name, budget)] = records.ToDictionary(r => r.ProblemId);
             var cell = CellResult.Summarize(spec.Name, budget, records, clock.Elapsed.TotalSeconds, seed: (int)_options.Seed);
@@ -127,6 +129,39 @@ public sealed class ScalingRunner
         await Task.WhenAll(_lanes.Take(problems.Count).Select(lane => Task.Run(() => LaneAsync(lane), CancellationToken.None))).ConfigureAwait(false);
         // Interrupted: the problems that did finish, still in problem order (a later one may have finished before an earlier).
         return [.. records.OfType<ProblemRecord>()];
+    }
+
+    /// <summary>
+    /// An allocator row's cell: one allocation over all problems within the matched cell's total tokens, on the first
+    /// lane (<see cref="AllocatorCell"/>); empty when cancelled. The allocation has no per-problem search to report to
+    /// <see cref="Solved"/>; the progress advances once it is done.
+    /// </summary>
+    private async Task<IReadOnlyList<ProblemRecord>> RunAllocatorCellAsync(StrategySpec spec, int budget, IReadOnlyList<ArithmeticProblem> problems,
+        StudyProgress progress, CancellationToken cancellationToken)
+    {
+        long total = AllocatorCell.TotalTokens(spec, budget, problems, _done.GetValueOrDefault((spec.MatchTokensOf!, budget)));
+        IReadOnlyList<ProblemRecord>? records;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                records = await AllocatorCell.RunAsync(_lanes[0], spec, budget, problems, total, _options, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            // The allocation depends on nothing but its inputs: run again on a fresh sampler, it gives what it would have.
+            catch (Exception error) when (attempt < MaxAttempts && !cancellationToken.IsCancellationRequested && FromLibTorch(error) is { } native)
+            {
+                Retried?.Invoke(problems[0], native);
+            }
+        }
+        if (records is null) return [];
+        int correct = 0;
+        for (int p = 0; p < records.Count; p++)
+        {
+            if (records[p].Correct) correct++;
+            progress.Advance(p + 1, problems.Count, correct);
+        }
+        return records;
     }
 
     private async Task<(ProblemRecord Record, SearchResult Result)?> SolveRetryingAsync(StudyLane lane, StrategySpec spec, int budget,

@@ -82,6 +82,8 @@ public static class StudyRun
         Console.WriteLine("accuracy: share of problems answered correctly, 95% percentile bootstrap over problems; gen tokens, fwd passes");
         Console.WriteLine("and PRM calls: means per problem; wall s: the whole strategy-budget run. Budget N: samples for the parallel");
         Console.WriteLine("strategies; for beam search, DVTS and particle filtering, N rows a round (about N solutions' worth of tokens).");
+        if (results.Any(r => StrategyCatalog.Find(r.Strategy) is { AllocatesAcrossProblems: true }))
+            Console.WriteLine("allocator rows: one allocation over all problems, within the total tokens majority@N generated over them.");
         Console.WriteLine();
         var highlights = Highlights.Compute(results, (int)options.Seed);
         if (highlights.Count > 0)

@@ -48,4 +48,18 @@ public sealed class CommandLineTests
         Assert.Contains(command.Root.Parse(["--concurrency", "0"]).Errors, e => e.Message.Contains("--concurrency", StringComparison.Ordinal));
         Assert.Contains(new ScalingCommand().Root.Parse(["--from", "r.json", "--concurrency", "2"]).Errors, e => e.Message.Contains("--concurrency", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void AllocatorRowsNeedMajorityAndRunAfterIt()
+    {
+        var command = new ScalingCommand();
+        var bad = command.Root.Parse(["--strategies", "allocator,single"]);
+        Assert.Contains(bad.Errors, e => e.Message.Contains("'allocator' needs 'majority'", StringComparison.Ordinal));
+        // Named in any order, they run in catalog order: majority@N's tokens are known before the allocator's cell at N.
+        var options = command.Bind(command.Root.Parse(["--strategies", "allocator-weighted,allocator,majority"]));
+        Assert.Equal(["majority", "allocator", "allocator-weighted"], options.Strategies);
+        var defaults = StrategyCatalog.DefaultNames.ToList();
+        Assert.True(defaults.IndexOf("majority") >= 0 && defaults.IndexOf("majority") < defaults.IndexOf("allocator"));
+        Assert.DoesNotContain("allocator-weighted", defaults);
+    }
 }

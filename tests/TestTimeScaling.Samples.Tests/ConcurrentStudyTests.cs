@@ -15,8 +15,8 @@ public sealed class ConcurrentStudyTests(ITestOutputHelper output)
     {
         Problems = 5,
         // Every kind of cell: parallel sampling, PRM and perfect-verifier selection, the step-level searches, and a
-        // token-matched search that reads another cell's records.
-        Strategies = ["single", "majority", "best-of-n", "beam-search", "beam-search-tokens", "particle-filtering", "best-of-n-perfect"],
+        // token-matched search that reads another cell's records, and the allocator rows that run across all problems.
+        Strategies = ["single", "majority", "best-of-n", "allocator", "allocator-weighted", "beam-search", "beam-search-tokens", "particle-filtering", "best-of-n-perfect"],
         Budgets = [1, 4],
         Seed = 3,
     };
