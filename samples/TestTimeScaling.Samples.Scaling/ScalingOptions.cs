@@ -5,7 +5,7 @@ namespace TestTimeScaling.Samples.Scaling;
 public sealed record ScalingOptions
 {
     /// <summary>Held-out problems to solve, taken evenly across the five levels.</summary>
-    public int Problems { get; init; } = 90;
+    public int Problems { get; init; } = 200;
 
     /// <summary>Strategies to run, by catalog name, in catalog order.</summary>
     public IReadOnlyList<string> Strategies { get; init; } = StrategyCatalog.DefaultNames;
@@ -48,12 +48,12 @@ public sealed record ScalingOptions
     /// depend on it; only the wall time does.
     /// </summary>
     /// <remarks>
-    /// 1 by default: with lanes on several threads, TorchSharp 0.107's implicit <c>Scalar</c>s (freed by the finalizer
-    /// thread while a native call may still read them) fail a solve now and then ("Unknown scalar type"; the runner
-    /// solves it again, exactly) and could in principle hand a native call another scalar's value, which no retry would
-    /// see. 2 halves the wall time on two idle cores once the engine keeps its scalars alive (docs/scaling-concurrency.md).
+    /// 2 by default, one lane per core of the machine the study is sized for. Lanes on several threads were unsafe while
+    /// the engine handed libtorch TorchSharp scalars that nothing held (a collection on another thread could free one
+    /// mid-call); the engine now holds every scalar it passes (tests/TestTimeScaling.Torch.Tests/Reliability), and a
+    /// forced-collection test on lanes guards it.
     /// </remarks>
-    public int Concurrency { get; init; } = 1;
+    public int Concurrency { get; init; } = 2;
 }
 
 /// <summary>An option names a models folder or device that cannot be used; the program prints the message and exits with code 2.</summary>

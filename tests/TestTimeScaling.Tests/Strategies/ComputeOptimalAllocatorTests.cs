@@ -73,6 +73,23 @@ public class ComputeOptimalAllocatorTests
     }
 
     [Fact]
+    public async Task A_decided_vote_buys_no_more_samples_and_the_rest_of_a_large_budget_is_left()
+    {
+        var sampler = new CountingSampler(Mixed());
+        var allocator = new ComputeOptimalAllocator();
+        var result = await allocator.SolveAllAsync(Problems, Template(sampler), 200_000);
+        Assert.True(result.TotalTokens < 200_000 / 2, $"{result.TotalTokens} tokens spent on eight problems");
+        foreach (var p in result.Problems)
+        {
+            var counts = MajorityVote.Select(p.Candidates.Select(c => c.Answer)).Tallies.Select(t => t.Count).OrderDescending().ToList();
+            int margin = counts[0] - (counts.Count > 1 ? counts[1] : 0);
+            // Closed once the leader is ahead by more than the lookahead, so the last batch (at most the lookahead)
+            // started from a margin no larger than it.
+            Assert.True(margin <= 2 * allocator.GainModel.Lookahead, $"{p.Problem.Prompt}: margin {margin} after {p.Candidates.Count} samples");
+        }
+    }
+
+    [Fact]
     public async Task Same_seed_same_allocation()
     {
         async Task<AllocationResult> Run() => await new ComputeOptimalAllocator().SolveAllAsync(Problems, Template(Mixed(), new FakePrm(0.05), seed: 9), 5_000);

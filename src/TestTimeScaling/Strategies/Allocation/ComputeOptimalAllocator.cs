@@ -25,8 +25,9 @@ namespace TestTimeScaling;
 /// problem where the expected gain of its vote per token is highest: <see cref="GainModel"/>'s gain per sample over
 /// the problem's vote so far (a split vote gains most; a diffuse one, the model guessing, little), divided by the
 /// problem's mean tokens per sample. The batch size is the lookahead that achieved the gain, cut to what the unspent
-/// tokens pay for. Spending goes on until no problem's next sample fits in what is left (a problem whose sampler
-/// returns nothing drops out). <see cref="AllocationPolicy.LevelWeights"/>: level ℓ gets weight w_ℓ
+/// tokens pay for. Spending goes on until no open problem's next sample fits in what is left (a problem whose sampler
+/// returns nothing drops out, and so does one whose leader is ahead by more than the lookahead: no priced batch can
+/// change its vote), so the allocator may leave tokens unspent rather than buy samples that cannot change an answer. <see cref="AllocationPolicy.LevelWeights"/>: level ℓ gets weight w_ℓ
 /// (<see cref="LevelWeights"/>; default 0, 1, 2, 2, 0.5); problem i is offered floor(R · w_i / Σ_{j ≥ i} w_j) of the R
 /// tokens still unspent, so what one problem leaves unused flows to the next, and the follow-up strategy for its
 /// level (<see cref="FollowUpFor"/>; by default more of the pilot's strategy) runs under that token budget.</para>
@@ -229,7 +230,7 @@ public sealed class ComputeOptimalAllocator
         var open = new bool[problems.Count];
         for (int i = 0; i < problems.Count; i++)
         {
-            open[i] = !states[i].Unanimous;
+            open[i] = !states[i].Unanimous && !Settled(states[i]);
             if (open[i]) gains[i] = Gain(states[i], i);
         }
         while (true)
@@ -255,10 +256,20 @@ public sealed class ComputeOptimalAllocator
             state.Add(more, strategy.Name);
             state.Allotted += more.Usage.GeneratedTokens;
             state.Batches++;
-            if (more.Usage.GeneratedTokens == 0 || more.Candidates.Count == 0) open[best] = false; // nothing more to get here
+            if (more.Usage.GeneratedTokens == 0 || more.Candidates.Count == 0 || Settled(state)) open[best] = false; // nothing more to get here
             else gains[best] = Gain(state, best);
         }
         return usage;
+    }
+
+    // A vote whose leader is ahead of every other answer by more than the gain model's lookahead cannot change in any
+    // batch the model prices, so its estimated gain is only Monte Carlo noise: buying on it would pour the leftover
+    // budget into an already decided problem (the cheapest one wins the noise). It is closed instead.
+    private bool Settled(ProblemState state)
+    {
+        var counts = MajorityVote.Select(state.Candidates.Select(c => c.Answer)).Tallies.Select(t => t.Count).OrderDescending().ToArray();
+        int margin = counts.Length == 0 ? 0 : counts[0] - (counts.Length > 1 ? counts[1] : 0);
+        return margin > GainModel.Lookahead;
     }
 
     private (double PerSample, int Samples) Gain(ProblemState state, int problem)
