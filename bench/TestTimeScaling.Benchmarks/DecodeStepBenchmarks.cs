@@ -41,10 +41,12 @@ internal static class DecodeStepBenchmarks
             foreach (var (path, kernels, threads) in Paths)
             {
                 CpuKernel.Enabled = kernels;
+                Gemv.Enabled = kernels; // opt-in in the library; this bench times it
                 Gemv.ThreadLimit = threads;
                 Keep($"{rows}-{path}", StepSeconds(model, config, rows));
             }
             CpuKernel.Enabled = true;
+            Gemv.Enabled = false;
             Gemv.ThreadLimit = int.MaxValue;
             var clock = Stopwatch.StartNew();
             TensorPrimitives.Sum<float>(buffer);

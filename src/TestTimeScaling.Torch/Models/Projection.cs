@@ -34,7 +34,7 @@ internal sealed class Projection : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Apply(x, weight, bias);
 
-    /// <summary>x Wᵀ + b through the few-row CPU kernel where it applies, else libtorch's linear.</summary>
+    /// <summary>x Wᵀ + b through the few-row CPU kernel where it is enabled and applies, else libtorch's linear.</summary>
     internal static Tensor Apply(Tensor x, Tensor weight, Tensor? bias) =>
-        Gemv.Applies(x, weight, bias) ? Gemv.Linear(x, weight, bias) : nn.functional.linear(x, weight, bias);
+        Gemv.Enabled && Gemv.Applies(x, weight, bias) ? Gemv.Linear(x, weight, bias) : nn.functional.linear(x, weight, bias);
 }

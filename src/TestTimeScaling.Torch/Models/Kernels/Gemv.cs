@@ -52,6 +52,15 @@ internal static class Gemv
     /// <summary>x [.., in] · weight [out, in]ᵀ + bias [out] → [.., out]; the caller has checked <see cref="Applies"/>.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, Math.Min(get_num_threads(), ThreadLimit));
 
+    /// <summary>
+    /// Whether projections use this kernel (off by default). Timed alone, a decode step with it was faster (19.6-20.0 ms
+    /// against 23.8 ms on the 124.7M model, one row); inside whole generations on the idle 2-core machine it was slower
+    /// (64 tokens in 1.6-2.9 s against 1.62-1.79 s with libtorch's linear, 2 threads), because its workers and
+    /// libtorch's OpenMP threads, which spin after each op, take turns on the same cores. Until the two share one
+    /// thread pool it stays opt-in.
+    /// </summary>
+    public static bool Enabled { get; set; }
+
     /// <summary>Most threads a product uses besides torch's thread count (default: no further limit); benchmarks vary it.</summary>
     public static int ThreadLimit { get; set; } = int.MaxValue;
 
