@@ -83,11 +83,8 @@ internal sealed class ProjectionGroup : IDisposable
     /// <summary>Each part's output for x [.., in]: one product over the buffer split into views, or part by part.</summary>
     public Tensor[] Forward(Tensor x)
     {
-        bool needsGrad = is_grad_enabled() && _parts.Any(p => p.Weight.requires_grad || (p.Bias?.requires_grad ?? false));
-        if (needsGrad || !IsFused || !CpuKernel.Enabled)
-            return _parts.Select(p => p.forward(x)).ToArray();
-        using var fused = Projection.Apply(x, _weight!, _bias);
-        return fused.split(_sizes, -1);
+        using var joined = ForwardJoined(x);
+        return joined is null ? _parts.Select(p => p.forward(x)).ToArray() : Split(joined);
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ internal static class ScalarLifetimeScan
                 temporary |= (expression is ObjectCreationExpressionSyntax
                               || expression is InvocationExpressionSyntax && model.GetSymbolInfo(expression).Symbol?.Name == "ToScalar")
                              && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(expression).Type, scalar)
-                             && !IsStored(expression) && ConsumedByTorchSharp(expression, model);
+                             && !IsStored(expression, model) && ConsumedByTorchSharp(expression, model);
                 // Tensor's operators that take a plain number (x + 1e-5, 2.0 * x) make the temporary inside TorchSharp.
                 temporary |= expression is BinaryExpressionSyntax
                              && model.GetSymbolInfo(expression).Symbol is IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator } op
@@ -79,14 +79,16 @@ internal static class ScalarLifetimeScan
         return found;
     }
 
-    // Stored where the collector keeps it alive: a field's initialiser or assignment, or a using declaration.
-    private static bool IsStored(ExpressionSyntax expression) => expression.Parent switch
+    // Stored where the collector keeps it alive: a field's initialiser or assignment, or a using declaration (a plain
+    // local is dead to the JIT once its handle has been read, so it does not count).
+    private static bool IsStored(ExpressionSyntax expression, SemanticModel model) => expression.Parent switch
     {
         EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax declaration } } =>
             declaration.Parent is FieldDeclarationSyntax
             || declaration.Parent is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: not 0 }
             || declaration.Parent is UsingStatementSyntax,
-        AssignmentExpressionSyntax assignment => assignment.Right == expression,
+        AssignmentExpressionSyntax assignment => assignment.Right == expression
+            && model.GetSymbolInfo(assignment.Left).Symbol is IFieldSymbol or IPropertySymbol,
         _ => false,
     };
 
