@@ -47,6 +47,24 @@ public class GemvKernelTests
         AssertClose(nn.functional.linear(x, w, b), split);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 2)]
+    public unsafe void MultipliesRawMemoryLikeTorchLinear(int rows, int threads)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var generator = new TorchSharp.torch.Generator(5);
+        var x = randn([rows, 129], generator: generator);
+        var w = randn([301, 129], generator: generator);
+        var b = randn([301], generator: generator);
+        float[] xs = x.data<float>().ToArray(), ws = w.data<float>().ToArray(), bs = b.data<float>().ToArray();
+        var ys = new float[rows * 301];
+        fixed (float* wp = ws, xp = xs, bp = bs, yp = ys)
+            Gemv.Multiply(wp, xp, bp, yp, rows, 129, 301, threads);
+        AssertClose(nn.functional.linear(x, w, b), tensor(ys).view(rows, 301));
+    }
+
     [Fact]
     public void ReadsViewsAtTheirOffset()
     {

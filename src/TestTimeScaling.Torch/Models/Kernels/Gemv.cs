@@ -93,6 +93,37 @@ internal static class Gemv
         return y;
     }
 
+    /// <summary>
+    /// y [rows, outputs] = x [rows, inputs] · w [outputs, inputs]ᵀ + b [outputs] over raw float32 memory (row-major,
+    /// contiguous; <paramref name="b"/> may be null), its output rows split across at most <paramref name="maxThreads"/>
+    /// threads. For kernels that hold their own buffers (a managed decode step): no tensor is made or touched.
+    /// </summary>
+    public static unsafe void Multiply(float* w, float* x, float* b, float* y, int rows, int inputs, int outputs, int maxThreads)
+    {
+        if (rows <= 0 || outputs <= 0) return;
+        long work = (long)inputs * outputs;
+        int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(maxThreads, outputs / 4));
+        if (threads == 1)
+        {
+            RowsAt((nint)w, (nint)x, (nint)b, (nint)y, rows, inputs, outputs, 0, outputs);
+            return;
+        }
+        int groups = (outputs + 3) / 4;
+        nint wp = (nint)w, xp = (nint)x, bp = (nint)b, yp = (nint)y;
+        KernelThreads.Shared.Run(threads, part =>
+        {
+            int start = (int)((long)groups * part / threads) * 4;
+            int end = Math.Min(outputs, (int)((long)groups * (part + 1) / threads) * 4);
+            RowsAt(wp, xp, bp, yp, rows, inputs, outputs, start, end);
+        });
+    }
+
+    // Spans cannot cross into a worker's lambda; addresses can, and each part makes its own spans.
+    private static unsafe void RowsAt(nint w, nint x, nint b, nint y, int rows, int inputs, int outputs, int start, int end) =>
+        Rows(new ReadOnlySpan<float>((void*)w, checked(inputs * outputs)), new ReadOnlySpan<float>((void*)x, checked(rows * inputs)),
+            b == 0 ? default : new ReadOnlySpan<float>((void*)b, outputs), new Span<float>((void*)y, checked(rows * outputs)),
+            rows, inputs, outputs, start, end);
+
     private static void Compute(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int inputs, int start, int end)
     {
         // Spans are made on the thread that uses them (they cannot cross threads); getting one is a native call.
