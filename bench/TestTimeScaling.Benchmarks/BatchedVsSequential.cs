@@ -47,13 +47,35 @@ internal static class BatchedVsSequential
         output.WriteLine($"{modelName}, {threads} thread(s), n = {n}, {NewTokens} new tokens per sample after a {Prompt.Length + 1}-token prompt:");
         output.WriteLine($"  batched {batched * 1e3:F0} ms ({n * NewTokens / batched:F0} tokens/s), sequential {sequential * 1e3:F0} ms ({n * NewTokens / sequential:F0} tokens/s): {ratio:F1}x");
 
-        // What bounds the ratio: a step of n rows against a step of 1 row (fastest of several, same process).
-        double one = StepSeconds(model, 1), many = StepSeconds(model, n);
+        // What bounds the ratio: the call's n-row step (rows forked from the prompt, as the engine forks them) against
+        // a 1-row step, fastest of several in this process; and dense n-row steps, attention by DecodeAttention and by
+        // SDPA, rounds interleaved.
+        double one = double.MaxValue, forked = double.MaxValue, decode = double.MaxValue, sdpa = double.MaxValue;
+        try
+        {
+            for (int round = 0; round < 2; round++)
+            {
+                DecodeAttention.Enabled = true;
+                one = Math.Min(one, StepSeconds(model, 1, forked: false));
+                forked = Math.Min(forked, StepSeconds(model, n, forked: true));
+                decode = Math.Min(decode, StepSeconds(model, n, forked: false));
+                DecodeAttention.Enabled = false;
+                sdpa = Math.Min(sdpa, StepSeconds(model, n, forked: false));
+            }
+        }
+        finally
+        {
+            DecodeAttention.Enabled = true;
+        }
+        double draw = DrawSeconds(model, n);
         long weightBytes = model.NonEmbeddingParameterCount * sizeof(float);
         double read = ReadSeconds(weightBytes, threads);
         double flops = 2.0 * model.NonEmbeddingParameterCount * n;
-        output.WriteLine($"  decode step: 1 row {one * 1e3:F2} ms, {n} rows {many * 1e3:F2} ms ({many / one:F1}x; {flops / many / 1e9:F1} GFLOP/s): steps alone bound the ratio by about {n * one / many:F1}x");
-        output.WriteLine($"  weights {weightBytes / 1e6:F1} MB read in {read * 1e3:F2} ms on {threads} thread(s) ({weightBytes / read / 1e9:F1} GB/s): a 1-row step at that roofline would bound it by {n * read / many:F1}x");
+        output.WriteLine($"  decode step: 1 row {one * 1e3:F2} ms; {n} rows forked from the prompt {forked * 1e3:F2} ms ({forked / one:F1}x, {flops / forked / 1e9:F1} GFLOP/s), so the steps bound the ratio by about {n * one / forked:F1}x");
+        output.WriteLine($"  the draw of {n} rows with logprobs {draw * 1e3:F2} ms; the batched call's mean step {batched / NewTokens * 1e3:F2} ms (prefill included)");
+        output.WriteLine($"  {n} dense rows (each prefilled): {decode * 1e3:F2} ms a step with DecodeAttention, {sdpa * 1e3:F2} ms with SDPA");
+        output.WriteLine($"  weights {weightBytes / 1e6:F1} MB read in {read * 1e3:F2} ms on {threads} thread(s) ({weightBytes / read / 1e9:F1} GB/s): with 1-row steps at that roofline the bound is {n * read / forked:F1}x");
+        output.WriteLine($"  20x needs an {n}-row step of at most {n * one / 20 * 1e3:F2} ms at today's 1-row step ({flops / (n * one / 20) / 1e9:F0} GFLOP/s), {n * read / 20 * 1e3:F2} ms at the roofline ({flops / (n * read / 20) / 1e9:F0} GFLOP/s)");
     }
 
     private static SampleRequest Request(int n, long seed) => new()
@@ -70,20 +92,26 @@ internal static class BatchedVsSequential
         return clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>The fastest of 3 rounds of 8 decode steps of <paramref name="rows"/> rows after the prompt, per step.</summary>
-    private static double StepSeconds(LlamaDecoder model, int rows)
+    /// <summary>
+    /// The fastest of 3 rounds of 8 decode steps of <paramref name="rows"/> rows after the prompt, per step; the rows are
+    /// prefilled each (dense) or, <paramref name="forked"/>, forked from one row as the engine does (the prompt shared
+    /// when the cache's rule shares it).
+    /// </summary>
+    private static double StepSeconds(LlamaDecoder model, int rows, bool forked)
     {
         using var noGrad = no_grad();
         int[] prompt = [0, .. Prompt.Select(c => (int)c % 256)];
         double best = double.MaxValue;
         for (int round = 0; round < 3; round++)
         {
-            using var cache = new KvCache(model.Config, rows, prompt.Length + 16, model.Device, model.DType);
+            int prefilled = forked ? 1 : rows;
+            using var cache = new KvCache(model.Config, prefilled, prompt.Length + 16, model.Device, model.DType);
             using (var scope = NewDisposeScope())
             {
-                var ids = Enumerable.Range(0, rows).SelectMany(_ => prompt.Select(t => (long)t)).ToArray();
-                model.Forward(tensor(ids, [rows, prompt.Length]), cache, Enumerable.Repeat((long)prompt.Length, rows).ToArray());
+                var ids = Enumerable.Range(0, prefilled).SelectMany(_ => prompt.Select(t => (long)t)).ToArray();
+                model.Forward(tensor(ids, [prefilled, prompt.Length]), cache, Enumerable.Repeat((long)prompt.Length, prefilled).ToArray());
             }
+            if (forked) cache.SelectRows(new int[rows]);
             var valid = Enumerable.Repeat(1L, rows).ToArray();
             var last = Enumerable.Repeat(5L, rows).ToArray();
             var clock = Stopwatch.StartNew();
@@ -93,6 +121,22 @@ internal static class BatchedVsSequential
                 model.Forward(tensor(last, [rows, 1]), cache, valid);
             }
             best = Math.Min(best, clock.Elapsed.TotalSeconds / 8);
+        }
+        return best;
+    }
+
+    /// <summary>The fastest of 24 draws (temperature 1, with logprobs, as the call samples) from <paramref name="rows"/> rows of logits.</summary>
+    private static double DrawSeconds(LlamaDecoder model, int rows)
+    {
+        using var logits = randn(rows, model.Config.VocabSize);
+        using var generator = new Generator(1);
+        var options = new SamplingOptions { Temperature = 1.0, IncludeLogprobs = true };
+        double best = double.MaxValue;
+        for (int round = 0; round < 24; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            TokenSampler.Sample(logits, options, generator);
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
         }
         return best;
     }
