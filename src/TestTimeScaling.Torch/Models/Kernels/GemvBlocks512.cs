@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace TestTimeScaling.Torch;
+
+/// <summary>
+/// <see cref="Gemv"/>'s 512-bit blocks: four weight rows against one, two or four rows of x per pass, so each
+/// weight vector loaded from memory feeds up to four fused multiply-adds and each x vector (from L1) four.
+/// </summary>
+/// <remarks>
+/// Four by four is sixteen accumulators plus four weight vectors and one x vector: 21 of the 32 registers AVX-512
+/// gives, so nothing spills. More x rows reuse the four weight rows from L1 (12 KB at width 768) in further passes.
+/// </remarks>
+internal static unsafe class GemvBlocks512
+{
+    /// <summary>Output columns [start, end) of every row of y [rows, outputs] = x [rows, n] · w [outputs, n]ᵀ + b.</summary>
+    public static void Columns(float* w, float* x, float* b, float* y, int rows, int n, int outputs, int start, int end)
+    {
+        int o = start;
+        for (; o + 4 <= end; o += 4)
+        {
+            float* wo = w + (nint)o * n;
+            float* bo = b == null ? null : b + o;
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) Four4(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+            for (; r + 2 <= rows; r += 2) Four2(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+            if (r < rows) Four1(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, bo);
+        }
+        for (; o < end; o++)
+            for (int r = 0; r < rows; r++)
+                y[(nint)r * outputs + o] = GemvTail.Dot(w + (nint)o * n, x + (nint)r * n, n) + (b == null ? 0f : b[o]);
+    }
+
+    private static void Four1(float* w, float* x, int n, float* y, float* b)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            var u = Vector512.Load(x + i);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), u, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + i), u, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(w2 + i), u, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(w3 + i), u, a3);
+        }
+        GemvTail.Store(y, b, Sum4(a0, a1, a2, a3) + GemvTail.Four(w, n, x, i));
+    }
+
+    private static void Four2(float* w, float* x, int n, float* y, int yStride, float* b)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n, z = x + n;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            var v0 = Vector512.Load(w + i);
+            var v1 = Vector512.Load(w1 + i);
+            var v2 = Vector512.Load(w2 + i);
+            var v3 = Vector512.Load(w3 + i);
+            var u = Vector512.Load(x + i);
+            a0 = Vector512.FusedMultiplyAdd(v0, u, a0);
+            a1 = Vector512.FusedMultiplyAdd(v1, u, a1);
+            a2 = Vector512.FusedMultiplyAdd(v2, u, a2);
+            a3 = Vector512.FusedMultiplyAdd(v3, u, a3);
+            u = Vector512.Load(z + i);
+            c0 = Vector512.FusedMultiplyAdd(v0, u, c0);
+            c1 = Vector512.FusedMultiplyAdd(v1, u, c1);
+            c2 = Vector512.FusedMultiplyAdd(v2, u, c2);
+            c3 = Vector512.FusedMultiplyAdd(v3, u, c3);
+        }
+        GemvTail.Store(y, b, Sum4(a0, a1, a2, a3) + GemvTail.Four(w, n, x, i));
+        GemvTail.Store(y + yStride, b, Sum4(c0, c1, c2, c3) + GemvTail.Four(w, n, z, i));
+    }
+
+    private static void Four4(float* w, float* x, int n, float* y, int yStride, float* b)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
+        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
+        float* x1 = x + n, x2 = x1 + n, x3 = x2 + n;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            var v0 = Vector512.Load(w + i);
+            var v1 = Vector512.Load(w1 + i);
+            var v2 = Vector512.Load(w2 + i);
+            var v3 = Vector512.Load(w3 + i);
+            var u = Vector512.Load(x + i);
+            a0 = Vector512.FusedMultiplyAdd(v0, u, a0);
+            a1 = Vector512.FusedMultiplyAdd(v1, u, a1);
+            a2 = Vector512.FusedMultiplyAdd(v2, u, a2);
+            a3 = Vector512.FusedMultiplyAdd(v3, u, a3);
+            u = Vector512.Load(x1 + i);
+            c0 = Vector512.FusedMultiplyAdd(v0, u, c0);
+            c1 = Vector512.FusedMultiplyAdd(v1, u, c1);
+            c2 = Vector512.FusedMultiplyAdd(v2, u, c2);
+            c3 = Vector512.FusedMultiplyAdd(v3, u, c3);
+            u = Vector512.Load(x2 + i);
+            d0 = Vector512.FusedMultiplyAdd(v0, u, d0);
+            d1 = Vector512.FusedMultiplyAdd(v1, u, d1);
+            d2 = Vector512.FusedMultiplyAdd(v2, u, d2);
+            d3 = Vector512.FusedMultiplyAdd(v3, u, d3);
+            u = Vector512.Load(x3 + i);
+            e0 = Vector512.FusedMultiplyAdd(v0, u, e0);
+            e1 = Vector512.FusedMultiplyAdd(v1, u, e1);
+            e2 = Vector512.FusedMultiplyAdd(v2, u, e2);
+            e3 = Vector512.FusedMultiplyAdd(v3, u, e3);
+        }
+        GemvTail.Store(y, b, Sum4(a0, a1, a2, a3) + GemvTail.Four(w, n, x, i));
+        GemvTail.Store(y + yStride, b, Sum4(c0, c1, c2, c3) + GemvTail.Four(w, n, x1, i));
+        GemvTail.Store(y + 2 * yStride, b, Sum4(d0, d1, d2, d3) + GemvTail.Four(w, n, x2, i));
+        GemvTail.Store(y + 3 * yStride, b, Sum4(e0, e1, e2, e3) + GemvTail.Four(w, n, x3, i));
+    }
+
+    /// <summary>The four lane sums [Σa, Σb, Σc, Σd].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
+        GemvTail.Sum4(Half(a), Half(b), Half(c), Half(d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Half(Vector512<float> a) => a.GetLower() + a.GetUpper();
+}
