@@ -17,7 +17,7 @@ if (args is ["--gemv-step", ..])
 {
     // The weight products of one decode step through Gemv at 1-16 rows against the 2-thread read of the same bytes.
     if (args.Length > 3) KernelThreads.SpinWindow = TimeSpan.FromMicroseconds(double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
-    GemvStepBenchmarks.Run(args.Length > 1 ? args[1] : "124.7M", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    GemvStepBenchmarks.Run(args.Length > 1 ? args[1] : "124.7M", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 30);
     return;
 }
 

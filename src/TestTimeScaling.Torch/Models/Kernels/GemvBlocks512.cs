@@ -22,23 +22,28 @@ internal static unsafe class GemvBlocks512
         {
             float* wo = w + (nint)o * n;
             float* bo = b == null ? null : b + o;
+            // The first pass over the group streams it from memory while it prefetches the group PrefetchGroups ahead;
+            // later passes (more rows of x) read it from L1 and prefetch nothing new.
+            float* ahead = wo + (nint)PrefetchDistance * n;
             int r = 0;
-            for (; r + 4 <= rows; r += 4) Four4(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
-            for (; r + 2 <= rows; r += 2) Four2(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
-            if (r < rows) Four1(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, bo);
+            for (; r + 4 <= rows; r += 4, ahead = wo) Four4(wo, ahead, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+            for (; r + 2 <= rows; r += 2, ahead = wo) Four2(wo, ahead, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+            if (r < rows) Four1(wo, ahead, x + (nint)r * n, n, y + (nint)r * outputs + o, bo);
         }
         for (; o < end; o++)
             for (int r = 0; r < rows; r++)
                 y[(nint)r * outputs + o] = GemvTail.Dot(w + (nint)o * n, x + (nint)r * n, n) + (b == null ? 0f : b[o]);
     }
 
-    private static void Four1(float* w, float* x, int n, float* y, float* b)
+    private static void Four1(float* w, float* p, float* x, int n, float* y, float* b)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
         int i = 0;
+        float* p1 = p + n, p2 = p1 + n, p3 = p2 + n;
         for (; i + 16 <= n; i += 16)
         {
+            Prefetch(p + i, p1 + i, p2 + i, p3 + i);
             var u = Vector512.Load(x + i);
             a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), u, a0);
             a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + i), u, a1);
@@ -48,14 +53,16 @@ internal static unsafe class GemvBlocks512
         GemvTail.Store(y, b, Sum4(a0, a1, a2, a3) + GemvTail.Four(w, n, x, i));
     }
 
-    private static void Four2(float* w, float* x, int n, float* y, int yStride, float* b)
+    private static void Four2(float* w, float* p, float* x, int n, float* y, int yStride, float* b)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n, z = x + n;
         int i = 0;
+        float* p1 = p + n, p2 = p1 + n, p3 = p2 + n;
         for (; i + 16 <= n; i += 16)
         {
+            Prefetch(p + i, p1 + i, p2 + i, p3 + i);
             var v0 = Vector512.Load(w + i);
             var v1 = Vector512.Load(w1 + i);
             var v2 = Vector512.Load(w2 + i);
@@ -75,7 +82,7 @@ internal static unsafe class GemvBlocks512
         GemvTail.Store(y + yStride, b, Sum4(c0, c1, c2, c3) + GemvTail.Four(w, n, z, i));
     }
 
-    private static void Four4(float* w, float* x, int n, float* y, int yStride, float* b)
+    private static void Four4(float* w, float* p, float* x, int n, float* y, int yStride, float* b)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
@@ -84,8 +91,10 @@ internal static unsafe class GemvBlocks512
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
         float* x1 = x + n, x2 = x1 + n, x3 = x2 + n;
         int i = 0;
+        float* p1 = p + n, p2 = p1 + n, p3 = p2 + n;
         for (; i + 16 <= n; i += 16)
         {
+            Prefetch(p + i, p1 + i, p2 + i, p3 + i);
             var v0 = Vector512.Load(w + i);
             var v1 = Vector512.Load(w1 + i);
             var v2 = Vector512.Load(w2 + i);
@@ -115,6 +124,19 @@ internal static unsafe class GemvBlocks512
         GemvTail.Store(y + yStride, b, Sum4(c0, c1, c2, c3) + GemvTail.Four(w, n, x1, i));
         GemvTail.Store(y + 2 * yStride, b, Sum4(d0, d1, d2, d3) + GemvTail.Four(w, n, x2, i));
         GemvTail.Store(y + 3 * yStride, b, Sum4(e0, e1, e2, e3) + GemvTail.Four(w, n, x3, i));
+    }
+
+    /// <summary>Weight rows this far ahead of the group in work are prefetched (a multiple of four: whole groups).</summary>
+    internal static int PrefetchDistance { get; set; } = 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(float* a, float* b, float* c, float* d)
+    {
+        if (!Sse.IsSupported || PrefetchDistance == 0) return;
+        Sse.Prefetch0(a);
+        Sse.Prefetch0(b);
+        Sse.Prefetch0(c);
+        Sse.Prefetch0(d);
     }
 
     /// <summary>The four lane sums [Σa, Σb, Σc, Σd].</summary>
