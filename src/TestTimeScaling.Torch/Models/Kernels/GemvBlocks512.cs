@@ -17,33 +17,35 @@ internal static unsafe class GemvBlocks512
     /// <summary>Output columns [start, end) of every row of y [rows, outputs] = x [rows, n] · w [outputs, n]ᵀ + b.</summary>
     public static void Columns(float* w, float* x, float* b, float* y, int rows, int n, int outputs, int start, int end)
     {
+        // Passes over each group of four weight rows: 4x4, then 4x2, then 4x1 blocks of x rows.
+        int passes = rows / 4 + (rows % 4) / 2 + rows % 2;
         int o = start;
         for (; o + 4 <= end; o += 4)
         {
             float* wo = w + (nint)o * n;
             float* bo = b == null ? null : b + o;
-            // The first pass over the group streams it from memory while it prefetches the group PrefetchGroups ahead;
-            // later passes (more rows of x) read it from L1 and prefetch nothing new.
-            float* ahead = wo + (nint)PrefetchDistance * n;
-            int r = 0;
-            for (; r + 4 <= rows; r += 4, ahead = wo) Four4(wo, ahead, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
-            for (; r + 2 <= rows; r += 2, ahead = wo) Four2(wo, ahead, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
-            if (r < rows) Four1(wo, ahead, x + (nint)r * n, n, y + (nint)r * outputs + o, bo);
+            int r = 0, pass = 0;
+            for (; r + 4 <= rows; r += 4, pass++)
+                Four4(wo, Ahead(wo, n, pass, passes), x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+            for (; r + 2 <= rows; r += 2, pass++)
+                Four2(wo, Ahead(wo, n, pass, passes), x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+            // One row alone streams without prefetching: its loads keep enough lines in flight, and the extra
+            // instructions measured slower (--gemv-step).
+            if (r < rows) Four1(wo, rows == 1 ? default : Ahead(wo, n, pass, passes), x + (nint)r * n, n, y + (nint)r * outputs + o, bo);
         }
         for (; o < end; o++)
             for (int r = 0; r < rows; r++)
                 y[(nint)r * outputs + o] = GemvTail.Dot(w + (nint)o * n, x + (nint)r * n, n) + (b == null ? 0f : b[o]);
     }
 
-    private static void Four1(float* w, float* p, float* x, int n, float* y, float* b)
+    private static void Four1(float* w, Lines p, float* x, int n, float* y, float* b)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
         int i = 0;
-        float* p1 = p + n, p2 = p1 + n, p3 = p2 + n;
         for (; i + 16 <= n; i += 16)
         {
-            Prefetch(p + i, p1 + i, p2 + i, p3 + i);
+            p.Prefetch(i);
             var u = Vector512.Load(x + i);
             a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), u, a0);
             a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + i), u, a1);
@@ -53,16 +55,15 @@ internal static unsafe class GemvBlocks512
         GemvTail.Store(y, b, Sum4(a0, a1, a2, a3) + GemvTail.Four(w, n, x, i));
     }
 
-    private static void Four2(float* w, float* p, float* x, int n, float* y, int yStride, float* b)
+    private static void Four2(float* w, Lines p, float* x, int n, float* y, int yStride, float* b)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n, z = x + n;
         int i = 0;
-        float* p1 = p + n, p2 = p1 + n, p3 = p2 + n;
         for (; i + 16 <= n; i += 16)
         {
-            Prefetch(p + i, p1 + i, p2 + i, p3 + i);
+            p.Prefetch(i);
             var v0 = Vector512.Load(w + i);
             var v1 = Vector512.Load(w1 + i);
             var v2 = Vector512.Load(w2 + i);
@@ -82,7 +83,7 @@ internal static unsafe class GemvBlocks512
         GemvTail.Store(y + yStride, b, Sum4(c0, c1, c2, c3) + GemvTail.Four(w, n, z, i));
     }
 
-    private static void Four4(float* w, float* p, float* x, int n, float* y, int yStride, float* b)
+    private static void Four4(float* w, Lines p, float* x, int n, float* y, int yStride, float* b)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
@@ -91,10 +92,9 @@ internal static unsafe class GemvBlocks512
         float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
         float* x1 = x + n, x2 = x1 + n, x3 = x2 + n;
         int i = 0;
-        float* p1 = p + n, p2 = p1 + n, p3 = p2 + n;
         for (; i + 16 <= n; i += 16)
         {
-            Prefetch(p + i, p1 + i, p2 + i, p3 + i);
+            p.Prefetch(i);
             var v0 = Vector512.Load(w + i);
             var v1 = Vector512.Load(w1 + i);
             var v2 = Vector512.Load(w2 + i);
@@ -126,17 +126,45 @@ internal static unsafe class GemvBlocks512
         GemvTail.Store(y + 3 * yStride, b, Sum4(e0, e1, e2, e3) + GemvTail.Four(w, n, x3, i));
     }
 
-    /// <summary>Weight rows this far ahead of the group in work are prefetched (a multiple of four: whole groups).</summary>
+    /// <summary>
+    /// Weight rows this far ahead of the group in work are prefetched (a multiple of four: whole groups; 0 turns
+    /// prefetching off). The hardware prefetchers lose each 3 KB row stream at its end; two groups (24 KB) ahead is
+    /// far more than the memory latency needs and well inside L1 (--gemv-step compares it with none).
+    /// </summary>
     internal static int PrefetchDistance { get; set; } = 8;
 
+    /// <summary>
+    /// What pass <paramref name="pass"/> of <paramref name="passes"/> over the group at <paramref name="w"/> prefetches:
+    /// weight row j of the group ahead when j % passes == pass, otherwise the row in work (already in L1, so free).
+    /// Spreading the next group's lines over every pass keeps memory busy while the later passes (more rows of x)
+    /// compute from L1.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch(float* a, float* b, float* c, float* d)
+    private static Lines Ahead(float* w, int n, int pass, int passes)
     {
-        if (!Sse.IsSupported || PrefetchDistance == 0) return;
-        Sse.Prefetch0(a);
-        Sse.Prefetch0(b);
-        Sse.Prefetch0(c);
-        Sse.Prefetch0(d);
+        float* ahead = w + (nint)PrefetchDistance * n;
+        return new Lines(
+            0 % passes == pass ? ahead : w,
+            1 % passes == pass ? ahead + n : w + n,
+            2 % passes == pass ? ahead + 2 * (nint)n : w + 2 * (nint)n,
+            3 % passes == pass ? ahead + 3 * (nint)n : w + 3 * (nint)n);
+    }
+
+    /// <summary>Four rows whose cache lines a block prefetches as it goes, one line of each per 16 floats.</summary>
+    private readonly struct Lines(float* a, float* b, float* c, float* d)
+    {
+        private readonly float* a = a, b = b, c = c, d = d;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Prefetch(int i)
+        {
+            // default(Lines): nothing to prefetch.
+            if (!Sse.IsSupported || a == null) return;
+            Sse.Prefetch0(a + i);
+            Sse.Prefetch0(b + i);
+            Sse.Prefetch0(c + i);
+            Sse.Prefetch0(d + i);
+        }
     }
 
     /// <summary>The four lane sums [Σa, Σb, Σc, Σd].</summary>
