@@ -57,6 +57,16 @@ internal static unsafe class GemvStepBenchmarks
             if (rows == 1)
             {
                 variants.Add(("Gemv 1 row, 1 thread", () => Kernel(weights, xs[rows], ys[rows], rows, 1, Gemv.Wide)));
+                // A managed step does other work between products (norms, attention): 20 µs of it on the calling thread
+                // after each product, with the workers' spin window at its default and at zero (block at once).
+                foreach (double window in new[] { KernelThreads.SpinWindow.TotalMicroseconds, 0 })
+                    variants.Add(($"Gemv 1 row + 20 µs between products, spin window {window:F0} µs", () =>
+                    {
+                        var saved = KernelThreads.SpinWindow;
+                        KernelThreads.SpinWindow = TimeSpan.FromMicroseconds(window);
+                        Kernel(weights, xs[rows], ys[rows], rows, Threads, Gemv.Wide, gapMicroseconds: 20);
+                        KernelThreads.SpinWindow = saved;
+                    }));
                 if (Gemv.Wide) variants.Add(("Gemv 1 row, 2 threads, 256-bit", () => Kernel(weights, xs[rows], ys[rows], rows, Threads, wide: false)));
             }
             if (rows is 1 or 8 or 16) variants.Add(($"torch linear {rows} rows", () => Torch(weights, xs[rows], rows)));
@@ -106,11 +116,17 @@ internal static unsafe class GemvStepBenchmarks
         return [.. Enumerable.Repeat(layer, config.NumHiddenLayers).SelectMany(l => l), (config.VocabSize, hidden)];
     }
 
-    private static void Kernel(Tensor[] weights, Tensor x, Tensor y, int rows, int threads, bool wide)
+    private static void Kernel(Tensor[] weights, Tensor x, Tensor y, int rows, int threads, bool wide, double gapMicroseconds = 0)
     {
         float* xp = Address(x), yp = Address(y);
+        long gap = (long)(gapMicroseconds * Stopwatch.Frequency / 1e6);
         foreach (var w in weights)
+        {
             Gemv.Multiply(Address(w), xp, null, yp, rows, (int)w.shape[1], (int)w.shape[0], threads, wide);
+            if (gap == 0) continue;
+            long until = Stopwatch.GetTimestamp() + gap;
+            while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
+        }
     }
 
     private static void Read(Tensor[] weights, int threads)

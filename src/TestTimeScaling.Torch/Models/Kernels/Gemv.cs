@@ -14,18 +14,20 @@ namespace TestTimeScaling.Torch;
 /// A decode step of a few rows is bound by reading the weights: each weight is used once per row, so the work is a
 /// matrix-vector product. libtorch's fp32 <c>linear</c> reads [out, in] weights at well under the machine's
 /// bandwidth for one row (docs/benchmarks.md, "Decode kernels"); this kernel reads four weight rows at a time against
-/// one or two input rows kept in L1, so the weights pass through the cache once per call. Past <see cref="MaxRows"/> the
-/// arithmetic dominates and libtorch's blocked GEMM is faster. Results equal torch's within float32 rounding of a
-/// reordered sum (about 1e-6 relative).
+/// up to four input rows in registers (<see cref="GemvBlocks512"/>; more rows take further passes over the four weight
+/// rows while they sit in L1), so the weights pass through the cache once per call, and it prefetches the weight rows
+/// two groups ahead so memory stays busy while those passes compute. The parts run on <see cref="KernelThreads"/>
+/// without allocating. Results equal torch's within float32 rounding of a reordered sum (about 1e-6 relative).
 /// </remarks>
 internal static class Gemv
 {
     /// <summary>
-    /// Most rows of x the kernel takes. At 8 rows its FMAs (8 per weight vector) still take about as long as reading
-    /// the weights on this class of CPU, while libtorch's GEMM reaches well under peak at such shapes; the
-    /// DecodeKernelBenchmarks suite compares both per row count (docs/benchmarks.md, "Decode kernels").
+    /// Most rows of x <see cref="Applies"/> accepts. At 16 rows the kernel still ran a 124.7M decode step's products in
+    /// less than half the time of libtorch's <c>linear</c> on 2 threads (--gemv-step, docs/benchmarks.md "Decode
+    /// kernels"); past that the arithmetic dominates and libtorch's blocked GEMM is the better tool.
+    /// <see cref="Multiply(float*, float*, float*, float*, int, int, int, int)"/> takes any row count.
     /// </summary>
-    public const int MaxRows = 8;
+    public const int MaxRows = 16;
 
     /// <summary>Below this many weights one thread does the whole product: the handoff would cost more than it saves.</summary>
     private const long ParallelThreshold = 1 << 15;
