@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using BenchmarkDotNet.Attributes;
 using TestTimeScaling.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,17 +17,56 @@ namespace TestTimeScaling.Benchmarks;
 /// over raw memory at 1-16 rows, against the same bytes read by two threads (<see cref="Roofline.ParallelSum(float*, long, int)"/>
 /// product by product, the same pool handoffs) and by one, and against libtorch's <c>linear</c> on the same weights.
 /// Rounds interleave every variant and keep the fastest step of each, so the ratios hold on a loaded machine.
-/// <c>dotnet run -c Release --project bench/TestTimeScaling.Benchmarks -- --gemv-step [22.6M|124.7M] [rounds] [spin µs]</c>.
+/// <c>dotnet run -c Release --project bench/TestTimeScaling.Benchmarks -- --gemv-step [22.6M|124.7M] [rounds] [spin µs]</c>
+/// prints the table; <c>--filter '*GemvStep*'</c> runs the roofline and the kernel under BenchmarkDotNet.
 /// </summary>
-internal static unsafe class GemvStepBenchmarks
+public unsafe class GemvStepBenchmarks
 {
+    private Tensor[] _weights = [];
+    private Tensor _x = null!, _y = null!;
+
+    /// <summary>The peer model whose step is run.</summary>
+    [Params("22.6M", "124.7M")]
+    public string Model { get; set; } = "124.7M";
+
+    /// <summary>Rows of x (sequences in the decode batch).</summary>
+    [Params(1, 2, 4, 8, 16)]
+    public int Rows { get; set; } = 1;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        torch.set_num_threads(Threads);
+        var shapes = Shapes(PeerModels.ByName(Model));
+        var generator = new torch.Generator(1);
+        _weights = [.. shapes.Select(s => randn([s.Outputs, s.Inputs], generator: generator))];
+        int widest = shapes.Max(s => Math.Max(s.Inputs, s.Outputs));
+        _x = randn([Rows, widest], generator: generator);
+        _y = empty(Rows, widest);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (var w in _weights) w.Dispose();
+        _x.Dispose();
+        _y.Dispose();
+    }
+
+    /// <summary>The step's weights read once by two threads, product by product: the roofline.</summary>
+    [Benchmark(Baseline = true)]
+    public void WeightRead2() => Read(_weights, Threads);
+
+    /// <summary>The step's products through <see cref="Gemv"/> on two threads.</summary>
+    [Benchmark]
+    public void GemvStep() => Kernel(_weights, _x, _y, Rows, Threads, Gemv.Wide);
+
     private const int Threads = 2;
     private static readonly int[] RowCounts = [1, 2, 4, 8, 16];
 
     public static void Run(string modelName = "124.7M", int rounds = 30)
     {
         torch.set_num_threads(Threads);
-        if (Environment.GetEnvironmentVariable("GEMV_PF") is { } pf) GemvBlocks512.PrefetchDistance = int.Parse(pf);
         var config = PeerModels.ByName(modelName);
         var shapes = Shapes(config);
         using var scope = NewDisposeScope();
@@ -44,7 +84,7 @@ internal static unsafe class GemvStepBenchmarks
             ("read, 1 thread", () => Read(weights, 1)),
             ("read, 2 threads, 512-bit x4", () => ReadWide(weights, Threads)),
         };
-        foreach (int rows in Environment.GetEnvironmentVariable("GEMV_FOCUS") is null ? RowCounts : [1])
+        foreach (int rows in RowCounts)
         {
             variants.Add(($"Gemv {rows} rows, 2 threads", () => Kernel(weights, xs[rows], ys[rows], rows, Threads, Gemv.Wide)));
             variants.Add(($"Gemv {rows} rows, 2 threads, no prefetch", () =>
@@ -71,20 +111,6 @@ internal static unsafe class GemvStepBenchmarks
             }
             if (rows is 1 or 8 or 16) variants.Add(($"torch linear {rows} rows", () => Torch(weights, xs[rows], rows)));
         }
-
-        if (Environment.GetEnvironmentVariable("GEMV_L2") is not null)
-            foreach (int rows in RowCounts)
-            {
-                float* wp = Address(weights[0]), xp = Address(xs[rows]), yp = Address(ys[rows]);
-                double bestL2 = double.MaxValue;
-                for (int t = 0; t < 20; t++)
-                {
-                    long t0 = Stopwatch.GetTimestamp();
-                    for (int k = 0; k < 200; k++) Gemv.Multiply(wp, xp, null, yp, rows, 768, 64, 1, Gemv.Wide);
-                    bestL2 = Math.Min(bestL2, Stopwatch.GetElapsedTime(t0).TotalSeconds);
-                }
-                Console.WriteLine($"L2 rows {rows}: {200.0 * rows * 64 * 768 * 2 / bestL2 / 1e9:F1} GFLOP/s");
-            }
 
         // One step per sample, many samples, the fastest kept: on a machine other jobs load, short samples are the
         // ones that catch both threads running.
