@@ -22,6 +22,26 @@ public class KernelThreadsTests
     }
 
     [Fact]
+    public void PartsRunConcurrentlyOnTheWorkers()
+    {
+        // Each part waits for the other to start: only two threads running at once get both through. Whichever part
+        // the caller claims, a worker (even one that was asleep, or whose thread starts only now) must run the other.
+        var pool = new KernelThreads();
+        for (int run = 0; run < 3; run++)
+        {
+            using var barrier = new Barrier(2);
+            var threads = new int[2];
+            pool.Run(2, part =>
+            {
+                threads[part] = Environment.CurrentManagedThreadId;
+                Assert.True(barrier.SignalAndWait(TimeSpan.FromSeconds(30)), "the other part never started");
+            });
+            Assert.NotEqual(threads[0], threads[1]);
+            Thread.Sleep(5);
+        }
+    }
+
+    [Fact]
     public unsafe void RunsAFunctionPointerWithItsState()
     {
         var pool = new KernelThreads();

@@ -177,10 +177,14 @@ internal sealed unsafe class KernelThreads
         private readonly KernelThreads _pool;
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
         private int _sleeping;
+        // The generation current when the worker was made, read on the caller's thread: the job about to be published
+        // is newer, so the worker takes part in it even if its thread starts only after the publication.
+        private readonly long _born;
 
         public Worker(KernelThreads pool, int index)
         {
             _pool = pool;
+            _born = Volatile.Read(ref pool._claim) >>> 32;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"TestTimeScaling kernel {index}" };
             thread.Start();
         }
@@ -192,7 +196,7 @@ internal sealed unsafe class KernelThreads
 
         private void Loop()
         {
-            long seen = Volatile.Read(ref _pool._claim) >>> 32;
+            long seen = _born;
             long idleSince = Stopwatch.GetTimestamp();
             int polls = 0;
             while (true)
