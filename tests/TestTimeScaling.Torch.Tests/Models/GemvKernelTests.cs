@@ -101,6 +101,25 @@ public class GemvKernelTests
         });
     }
 
+    [Fact]
+    public unsafe void BadArgumentsAreRefusedByName()
+    {
+        var buffer = new float[16];
+        string Refused(Action call) => Assert.ThrowsAny<ArgumentException>(call).ParamName!;
+        fixed (float* p = buffer)
+        {
+            nint a = (nint)p;
+            Assert.Equal("w", Refused(() => Gemv.Multiply(null, (float*)a, null, (float*)a, 1, 1, 1, 1)));
+            Assert.Equal("x", Refused(() => Gemv.Multiply((float*)a, null, null, (float*)a, 1, 1, 1, 1)));
+            Assert.Equal("y", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, null, 1, 1, 1, 1)));
+            Assert.Equal("rows", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, (float*)a, -1, 1, 1, 1)));
+            Assert.Equal("inputs", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, (float*)a, 1, 0, 1, 1)));
+            Assert.Equal("outputs", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, (float*)a, 1, 1, -1, 1)));
+            Assert.Equal("maxThreads", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, (float*)a, 1, 1, 1, 0)));
+            Gemv.Multiply(p, p, null, p + 8, 0, 4, 2, 1); // no rows: nothing to do
+        }
+    }
+
     /// <summary>Prefetching reads ahead of the group in work (past the part and the weight's end): results do not change.</summary>
     [Theory]
     [InlineData(0)]

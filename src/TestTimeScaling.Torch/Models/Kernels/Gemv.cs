@@ -87,6 +87,8 @@ internal static class Gemv
     /// threads. For kernels that hold their own buffers (a managed decode step): no tensor is made or touched, nothing
     /// is allocated.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="w"/>, <paramref name="x"/> or <paramref name="y"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A negative row or output count, or a non-positive input or thread count.</exception>
     public static unsafe void Multiply(float* w, float* x, float* b, float* y, int rows, int inputs, int outputs, int maxThreads) =>
         Multiply(w, x, b, y, rows, inputs, outputs, maxThreads, Wide);
 
@@ -99,7 +101,14 @@ internal static class Gemv
     /// <summary>Like the public overload, with the block width chosen by the caller (<paramref name="wide"/> needs AVX-512).</summary>
     internal static unsafe void Multiply(float* w, float* x, float* b, float* y, int rows, int inputs, int outputs, int maxThreads, bool wide)
     {
-        if (rows <= 0 || outputs <= 0) return;
+        if (w == null) throw new ArgumentNullException(nameof(w));
+        if (x == null) throw new ArgumentNullException(nameof(x));
+        if (y == null) throw new ArgumentNullException(nameof(y));
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputs);
+        ArgumentOutOfRangeException.ThrowIfNegative(outputs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxThreads);
+        if (rows == 0 || outputs == 0) return;
         if (wide && !Vector512.IsHardwareAccelerated) throw new PlatformNotSupportedException("The 512-bit blocks need AVX-512.");
         var product = new Product
         {

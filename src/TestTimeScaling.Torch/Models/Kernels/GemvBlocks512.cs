@@ -127,8 +127,8 @@ internal static unsafe class GemvBlocks512
     }
 
     /// <summary>
-    /// Weight rows this far ahead of the group in work are prefetched (a multiple of four: whole groups; 0 turns
-    /// prefetching off). The hardware prefetchers lose each 3 KB row stream at its end; two groups (24 KB) ahead is
+    /// Weight rows this far ahead of the group in work are prefetched (a multiple of four: whole groups; 0 prefetches
+    /// the group in work, i.e. nothing new: the benchmark's "no prefetch"). The hardware prefetchers lose each 3 KB row stream at its end; two groups (24 KB) ahead is
     /// far more than the memory latency needs and well inside L1 (--gemv-step compares it with none).
     /// </summary>
     internal static int PrefetchDistance { get; set; } = 8;
