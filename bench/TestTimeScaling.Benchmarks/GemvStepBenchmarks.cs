@@ -86,8 +86,8 @@ public unsafe class GemvStepBenchmarks
         };
         foreach (int rows in RowCounts)
         {
-            variants.Add(($"Gemv {rows} rows, 2 threads", () => Kernel(weights, xs[rows], ys[rows], rows, Threads, Gemv.Wide)));
-            variants.Add(($"Gemv {rows} rows, 2 threads, no prefetch", () =>
+            variants.Add(($"Gemv {Plural(rows)}, 2 threads", () => Kernel(weights, xs[rows], ys[rows], rows, Threads, Gemv.Wide)));
+            variants.Add(($"Gemv {Plural(rows)}, 2 threads, no prefetch", () =>
             {
                 int distance = GemvBlocks512.PrefetchDistance;
                 GemvBlocks512.PrefetchDistance = 0;
@@ -109,7 +109,7 @@ public unsafe class GemvStepBenchmarks
                     }));
                 if (Gemv.Wide) variants.Add(("Gemv 1 row, 2 threads, 256-bit", () => Kernel(weights, xs[rows], ys[rows], rows, Threads, wide: false)));
             }
-            if (rows is 1 or 8 or 16) variants.Add(($"torch linear {rows} rows", () => Torch(weights, xs[rows], rows)));
+            if (rows is 1 or 8 or 16) variants.Add(($"torch linear {Plural(rows)}", () => Torch(weights, xs[rows], rows)));
         }
 
         // One step per sample, many samples, the fastest kept: on a machine other jobs load, short samples are the
@@ -175,6 +175,8 @@ public unsafe class GemvStepBenchmarks
         foreach (var w in weights)
             nn.functional.linear(x.narrow(1, 0, w.shape[1]), w).Dispose();
     }
+
+    private static string Plural(int rows) => rows == 1 ? "1 row" : $"{rows} rows";
 
     private static float* Address(Tensor t) =>
         (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<byte, float>(t.bytes)));
