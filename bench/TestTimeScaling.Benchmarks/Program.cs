@@ -4,11 +4,20 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TestTimeScaling.Benchmarks;
+using TestTimeScaling.Torch;
 
 if (args is ["--decode-kernels", ..])
 {
     // Every decode-step product on the peer model's shapes in one process (docs/benchmarks.md, "Decode kernels").
     DecodeKernelBenchmarks.RunQuick();
+    return;
+}
+
+if (args is ["--gemv-step", ..])
+{
+    // The weight products of one decode step through Gemv at 1-16 rows against the 2-thread read of the same bytes.
+    if (args.Length > 3) KernelThreads.SpinWindow = TimeSpan.FromMicroseconds(double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    GemvStepBenchmarks.Run(args.Length > 1 ? args[1] : "124.7M", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 30);
     return;
 }
 

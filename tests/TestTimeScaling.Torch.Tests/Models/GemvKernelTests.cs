@@ -65,6 +65,112 @@ public class GemvKernelTests
         AssertClose(nn.functional.linear(x, w, b), tensor(ys).view(rows, 301));
     }
 
+    /// <summary>Every block shape (4x4, 4x2, 4x1 passes), vector tails, one-row outputs past the last group, 1-3 threads.</summary>
+    public static TheoryData<int, int, int, bool, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int, bool, int>();
+        foreach (int rows in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16 })
+        foreach (var (inputs, outputs) in new[] { (1, 1), (15, 6), (16, 8), (17, 9), (33, 301), (768, 67), (130, 1030) })
+            data.Add(rows, inputs, outputs, (rows + inputs) % 2 == 0, 1 + (rows + outputs) % 3);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BothBlockWidthsEqualTorchLinear(int rows, int inputs, int outputs, bool withBias, int threads)
+    {
+        foreach (bool wide in Gemv.Wide ? new[] { true, false } : [false])
+            AssertMultiplyMatchesLinear(rows, inputs, outputs, withBias, threads, wide, seed: rows * 1000 + inputs);
+    }
+
+    [Fact]
+    public void ThePublicEntryUsesTheWidestBlocksTheCpuHas()
+    {
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, Gemv.Wide);
+        AssertMultiplyMatchesLinear(rows: 3, inputs: 768, outputs: 1280, withBias: true, threads: 2, wide: null, seed: 1);
+    }
+
+    [Fact]
+    public unsafe void WideBlocksAreRefusedWithoutAvx512()
+    {
+        if (Gemv.Wide) return; // this CPU has them: BothBlockWidthsEqualTorchLinear covers both paths
+        var buffer = new float[3];
+        Assert.Throws<PlatformNotSupportedException>(() =>
+        {
+            fixed (float* p = buffer) Gemv.Multiply(p, p + 1, null, p + 2, 1, 1, 1, 1, wide: true);
+        });
+    }
+
+    [Fact]
+    public unsafe void BadArgumentsAreRefusedByName()
+    {
+        var buffer = new float[16];
+        string Refused(Action call) => Assert.ThrowsAny<ArgumentException>(call).ParamName!;
+        fixed (float* p = buffer)
+        {
+            nint a = (nint)p;
+            Assert.Equal("w", Refused(() => Gemv.Multiply(null, (float*)a, null, (float*)a, 1, 1, 1, 1)));
+            Assert.Equal("x", Refused(() => Gemv.Multiply((float*)a, null, null, (float*)a, 1, 1, 1, 1)));
+            Assert.Equal("y", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, null, 1, 1, 1, 1)));
+            Assert.Equal("rows", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, (float*)a, -1, 1, 1, 1)));
+            Assert.Equal("inputs", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, (float*)a, 1, 0, 1, 1)));
+            Assert.Equal("outputs", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, (float*)a, 1, 1, -1, 1)));
+            Assert.Equal("maxThreads", Refused(() => Gemv.Multiply((float*)a, (float*)a, null, (float*)a, 1, 1, 1, 0)));
+            Gemv.Multiply(p, p, null, p + 8, 0, 4, 2, 1); // no rows: nothing to do
+        }
+    }
+
+    /// <summary>Prefetching reads ahead of the group in work (past the part and the weight's end): results do not change.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void PrefetchDistanceDoesNotChangeResults(int distance)
+    {
+        int saved = GemvBlocks512.PrefetchDistance;
+        try
+        {
+            GemvBlocks512.PrefetchDistance = distance;
+            AssertMultiplyMatchesLinear(rows: 5, inputs: 96, outputs: 40, withBias: true, threads: 2, wide: Gemv.Wide, seed: distance);
+        }
+        finally
+        {
+            GemvBlocks512.PrefetchDistance = saved;
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentCallersAllGetTheirOwnResults()
+    {
+        // More callers than cores: one holds the pool while the others run their parts themselves.
+        var tasks = Enumerable.Range(0, 6).Select(caller => Task.Run(() =>
+        {
+            for (int call = 0; call < 20; call++)
+                AssertMultiplyMatchesLinear(rows: 1 + caller % 4, inputs: 256, outputs: 260, withBias: call % 2 == 0, threads: 2, wide: null, seed: caller * 100 + call);
+        }));
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>y = x wᵀ + b on raw memory (wide: null = the public entry) against torch's linear.</summary>
+    private static unsafe void AssertMultiplyMatchesLinear(int rows, int inputs, int outputs, bool withBias, int threads, bool? wide, int seed)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var generator = new TorchSharp.torch.Generator((ulong)seed);
+        var x = randn([rows, inputs], generator: generator);
+        var w = randn([outputs, inputs], generator: generator);
+        var b = withBias ? randn([outputs], generator: generator) : null;
+        float[] xs = x.data<float>().ToArray(), ws = w.data<float>().ToArray(), bs = b is null ? [] : b.data<float>().ToArray();
+        var ys = new float[rows * outputs];
+        fixed (float* wp = ws, xp = xs, bp = bs, yp = ys)
+        {
+            float* bias = b is null ? null : bp;
+            if (wide is { } chosen) Gemv.Multiply(wp, xp, bias, yp, rows, inputs, outputs, threads, chosen);
+            else Gemv.Multiply(wp, xp, bias, yp, rows, inputs, outputs, threads);
+        }
+        AssertClose(nn.functional.linear(x, w, b), tensor(ys).view(rows, outputs));
+    }
+
     [Fact]
     public void ReadsViewsAtTheirOffset()
     {

@@ -8,24 +8,26 @@ namespace TestTimeScaling.Torch;
 
 /// <summary>
 /// y = x Wᵀ + b for a few rows of x on the CPU in float32, streaming W ([out, in], row-major) once per call with
-/// 256-bit fused multiply-adds, its output rows split across torch's thread count.
+/// 512-bit fused multiply-adds (256-bit without AVX-512), its output rows split across torch's thread count.
 /// </summary>
 /// <remarks>
 /// A decode step of a few rows is bound by reading the weights: each weight is used once per row, so the work is a
 /// matrix-vector product. libtorch's fp32 <c>linear</c> reads [out, in] weights at well under the machine's
 /// bandwidth for one row (docs/benchmarks.md, "Decode kernels"); this kernel reads four weight rows at a time against
-/// one or two input rows kept in L1, so the weights pass through the cache once per call. Past <see cref="MaxRows"/> the
-/// arithmetic dominates and libtorch's blocked GEMM is faster. Results equal torch's within float32 rounding of a
-/// reordered sum (about 1e-6 relative).
+/// up to four input rows in registers (<see cref="GemvBlocks512"/>; more rows take further passes over the four weight
+/// rows while they sit in L1), so the weights pass through the cache once per call, and it prefetches the weight rows
+/// two groups ahead so memory stays busy while those passes compute. The parts run on <see cref="KernelThreads"/>
+/// without allocating. Results equal torch's within float32 rounding of a reordered sum (about 1e-6 relative).
 /// </remarks>
 internal static class Gemv
 {
     /// <summary>
-    /// Most rows of x the kernel takes. At 8 rows its FMAs (8 per weight vector) still take about as long as reading
-    /// the weights on this class of CPU, while libtorch's GEMM reaches well under peak at such shapes; the
-    /// DecodeKernelBenchmarks suite compares both per row count (docs/benchmarks.md, "Decode kernels").
+    /// Most rows of x <see cref="Applies"/> accepts. At 16 rows the kernel still ran a 124.7M decode step's products in
+    /// less than half the time of libtorch's <c>linear</c> on 2 threads (--gemv-step, docs/benchmarks.md "Decode
+    /// kernels"); past that the arithmetic dominates and libtorch's blocked GEMM is the better tool.
+    /// <see cref="Multiply(float*, float*, float*, float*, int, int, int, int)"/> takes any row count.
     /// </summary>
-    public const int MaxRows = 8;
+    public const int MaxRows = 16;
 
     /// <summary>Below this many weights one thread does the whole product: the handoff would cost more than it saves.</summary>
     private const long ParallelThreshold = 1 << 15;
@@ -65,7 +67,7 @@ internal static class Gemv
     public static int ThreadLimit { get; set; } = int.MaxValue;
 
     /// <summary>Like <see cref="Linear(Tensor, Tensor, Tensor?)"/> on at most <paramref name="maxThreads"/> threads.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, int maxThreads)
+    public static unsafe Tensor Linear(Tensor x, Tensor weight, Tensor? bias, int maxThreads)
     {
         int inputs = checked((int)weight.shape[1]);
         int outputs = checked((int)weight.shape[0]);
@@ -74,188 +76,73 @@ internal static class Gemv
         long[] shape = [.. x.shape[..^1], outputs];
         var y = empty(shape, ScalarType.Float32, x.device);
         if (rows == 0 || outputs == 0) return y;
-
-        long work = (long)inputs * outputs;
-        int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(maxThreads, outputs / 4));
-        if (threads == 1)
-        {
-            Compute(input, weight, bias, y, rows, inputs, 0, outputs);
-            return y;
-        }
-        // Parts of whole four-row groups, so every thread runs the unrolled loop.
-        int groups = (outputs + 3) / 4;
-        KernelThreads.Shared.Run(threads, part =>
-        {
-            int start = (int)((long)groups * part / threads) * 4;
-            int end = Math.Min(outputs, (int)((long)groups * (part + 1) / threads) * 4);
-            Compute(input, weight, bias, y, rows, inputs, start, end);
-        });
+        // Tensor memory is native and does not move: its address is taken once, here, and the parts use it.
+        Multiply(Address(weight), Address(input), bias is null ? null : Address(bias), Address(y), rows, inputs, outputs, maxThreads);
         return y;
     }
 
     /// <summary>
     /// y [rows, outputs] = x [rows, inputs] · w [outputs, inputs]ᵀ + b [outputs] over raw float32 memory (row-major,
     /// contiguous; <paramref name="b"/> may be null), its output rows split across at most <paramref name="maxThreads"/>
-    /// threads. For kernels that hold their own buffers (a managed decode step): no tensor is made or touched.
+    /// threads. For kernels that hold their own buffers (a managed decode step): no tensor is made or touched, nothing
+    /// is allocated.
     /// </summary>
-    public static unsafe void Multiply(float* w, float* x, float* b, float* y, int rows, int inputs, int outputs, int maxThreads)
+    /// <exception cref="ArgumentNullException"><paramref name="w"/>, <paramref name="x"/> or <paramref name="y"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A negative row or output count, or a non-positive input or thread count.</exception>
+    public static unsafe void Multiply(float* w, float* x, float* b, float* y, int rows, int inputs, int outputs, int maxThreads) =>
+        Multiply(w, x, b, y, rows, inputs, outputs, maxThreads, Wide);
+
+    /// <summary>
+    /// Whether the 512-bit blocks run (AVX-512 present); otherwise the 256-bit ones. Tests and benchmarks reach either
+    /// through the overload of <see cref="Multiply(float*, float*, float*, float*, int, int, int, int)"/> that takes it.
+    /// </summary>
+    internal static bool Wide => Vector512.IsHardwareAccelerated;
+
+    /// <summary>Like the public overload, with the block width chosen by the caller (<paramref name="wide"/> needs AVX-512).</summary>
+    internal static unsafe void Multiply(float* w, float* x, float* b, float* y, int rows, int inputs, int outputs, int maxThreads, bool wide)
     {
-        if (rows <= 0 || outputs <= 0) return;
-        long work = (long)inputs * outputs;
-        int threads = work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(maxThreads, outputs / 4));
-        if (threads == 1)
+        if (w == null) throw new ArgumentNullException(nameof(w));
+        if (x == null) throw new ArgumentNullException(nameof(x));
+        if (y == null) throw new ArgumentNullException(nameof(y));
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputs);
+        ArgumentOutOfRangeException.ThrowIfNegative(outputs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxThreads);
+        if (rows == 0 || outputs == 0) return;
+        if (wide && !Vector512.IsHardwareAccelerated) throw new PlatformNotSupportedException("The 512-bit blocks need AVX-512.");
+        var product = new Product
         {
-            RowsAt((nint)w, (nint)x, (nint)b, (nint)y, rows, inputs, outputs, 0, outputs);
-            return;
-        }
-        int groups = (outputs + 3) / 4;
-        nint wp = (nint)w, xp = (nint)x, bp = (nint)b, yp = (nint)y;
-        KernelThreads.Shared.Run(threads, part =>
-        {
-            int start = (int)((long)groups * part / threads) * 4;
-            int end = Math.Min(outputs, (int)((long)groups * (part + 1) / threads) * 4);
-            RowsAt(wp, xp, bp, yp, rows, inputs, outputs, start, end);
-        });
+            W = w, X = x, B = b, Y = y, Rows = rows, Inputs = inputs, Outputs = outputs, Wide = wide,
+            Parts = (long)inputs * outputs < ParallelThreshold ? 1 : Math.Max(1, Math.Min(maxThreads, outputs / 4)),
+        };
+        if (product.Parts == 1) product.Columns(0, outputs);
+        else KernelThreads.Shared.Run(product.Parts, &RunPart, (nint)(&product));
     }
 
-    // Spans cannot cross into a worker's lambda; addresses can, and each part makes its own spans.
-    private static unsafe void RowsAt(nint w, nint x, nint b, nint y, int rows, int inputs, int outputs, int start, int end) =>
-        Rows(new ReadOnlySpan<float>((void*)w, checked(inputs * outputs)), new ReadOnlySpan<float>((void*)x, checked(rows * inputs)),
-            b == 0 ? default : new ReadOnlySpan<float>((void*)b, outputs), new Span<float>((void*)y, checked(rows * outputs)),
-            rows, inputs, outputs, start, end);
+    private static unsafe float* Address(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(CpuKernel.Floats(t)));
 
-    private static void Compute(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int inputs, int start, int end)
-    {
-        // Spans are made on the thread that uses them (they cannot cross threads); getting one is a native call.
-        ReadOnlySpan<float> w = MemoryMarshal.Cast<byte, float>(weight.bytes);
-        ReadOnlySpan<float> xs = MemoryMarshal.Cast<byte, float>(x.bytes);
-        ReadOnlySpan<float> b = bias is null ? default : MemoryMarshal.Cast<byte, float>(bias.bytes);
-        Span<float> ys = MemoryMarshal.Cast<byte, float>(y.bytes);
-        int outputs = checked((int)weight.shape[0]);
-        Rows(w, xs, b, ys, rows, inputs, outputs, start, end);
-    }
+    private static unsafe void RunPart(nint state, int part) => ((Product*)state)->Part(part);
 
-    /// <summary>Output columns [start, end) of every row: four weight rows at a time, each against every row of x.</summary>
-    internal static void Rows(ReadOnlySpan<float> w, ReadOnlySpan<float> x, ReadOnlySpan<float> b, Span<float> y,
-        int rows, int inputs, int outputs, int start, int end)
+    /// <summary>One call's operands, on the caller's stack while the workers run its parts.</summary>
+    private unsafe struct Product
     {
-        int o = start;
-        for (; o + 4 <= end; o += 4)
-        {
-            ref float w0 = ref Unsafe.AsRef(in w[o * inputs]);
-            int r = 0;
-            // Two input rows per pass: eight sums from six loads per step instead of four from five.
-            for (; r + 2 <= rows; r += 2)
-            {
-                Dot4x2(ref w0, ref Unsafe.AsRef(in x[r * inputs]), ref Unsafe.AsRef(in x[(r + 1) * inputs]), inputs, out var first, out var second);
-                Store(y, b, r * outputs + o, o, first);
-                Store(y, b, (r + 1) * outputs + o, o, second);
-            }
-            for (; r < rows; r++)
-            {
-                ref float xr = ref Unsafe.AsRef(in x[r * inputs]);
-                Dot4(ref w0, ref xr, inputs, out float d0, out float d1, out float d2, out float d3);
-                Store(y, b, r * outputs + o, o, Vector128.Create(d0, d1, d2, d3));
-            }
-        }
-        for (; o < end; o++)
-        {
-            ref float wo = ref Unsafe.AsRef(in w[o * inputs]);
-            for (int r = 0; r < rows; r++)
-            {
-                ref float xr = ref Unsafe.AsRef(in x[r * inputs]);
-                y[r * outputs + o] = Dot1(ref wo, ref xr, inputs) + (b.IsEmpty ? 0f : b[o]);
-            }
-        }
-    }
+        public float* W, X, B, Y;
+        public int Rows, Inputs, Outputs, Parts;
+        public bool Wide;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Span<float> y, ReadOnlySpan<float> b, int at, int o, Vector128<float> sums)
-    {
-        if (!b.IsEmpty) sums += Vector128.Create(b[o], b[o + 1], b[o + 2], b[o + 3]);
-        sums.CopyTo(y.Slice(at, 4));
-    }
+        /// <summary>Part <paramref name="part"/> of <see cref="Parts"/>: whole four-row groups, so every part runs the blocked loop.</summary>
+        public readonly void Part(int part)
+        {
+            int groups = (Outputs + 3) / 4;
+            int start = (int)((long)groups * part / Parts) * 4;
+            int end = Math.Min(Outputs, (int)((long)groups * (part + 1) / Parts) * 4);
+            Columns(start, end);
+        }
 
-    /// <summary>Dot products of four consecutive weight rows (stride <paramref name="n"/>) with two input rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4x2(ref float w, ref float x, ref float z, int n, out Vector128<float> first, out Vector128<float> second)
-    {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        nuint n1 = (nuint)n, n2 = (nuint)(2 * n), n3 = (nuint)(3 * n);
-        int i = 0;
-        for (; i + 8 <= n; i += 8)
+        public readonly void Columns(int start, int end)
         {
-            nuint at = (nuint)i;
-            var xv = Vector256.LoadUnsafe(ref x, at);
-            var zv = Vector256.LoadUnsafe(ref z, at);
-            var v0 = Vector256.LoadUnsafe(ref w, at);
-            var v1 = Vector256.LoadUnsafe(ref w, n1 + at);
-            var v2 = Vector256.LoadUnsafe(ref w, n2 + at);
-            var v3 = Vector256.LoadUnsafe(ref w, n3 + at);
-            a0 = Vector256.FusedMultiplyAdd(v0, xv, a0);
-            a1 = Vector256.FusedMultiplyAdd(v1, xv, a1);
-            a2 = Vector256.FusedMultiplyAdd(v2, xv, a2);
-            a3 = Vector256.FusedMultiplyAdd(v3, xv, a3);
-            c0 = Vector256.FusedMultiplyAdd(v0, zv, c0);
-            c1 = Vector256.FusedMultiplyAdd(v1, zv, c1);
-            c2 = Vector256.FusedMultiplyAdd(v2, zv, c2);
-            c3 = Vector256.FusedMultiplyAdd(v3, zv, c3);
+            if (Wide) GemvBlocks512.Columns(W, X, B, Y, Rows, Inputs, Outputs, start, end);
+            else GemvBlocks256.Columns(W, X, B, Y, Rows, Inputs, Outputs, start, end);
         }
-        float d0 = Vector256.Sum(a0), d1 = Vector256.Sum(a1), d2 = Vector256.Sum(a2), d3 = Vector256.Sum(a3);
-        float e0 = Vector256.Sum(c0), e1 = Vector256.Sum(c1), e2 = Vector256.Sum(c2), e3 = Vector256.Sum(c3);
-        for (; i < n; i++)
-        {
-            float xi = Unsafe.Add(ref x, i), zi = Unsafe.Add(ref z, i);
-            float u0 = Unsafe.Add(ref w, i), u1 = Unsafe.Add(ref w, n + i), u2 = Unsafe.Add(ref w, 2 * n + i), u3 = Unsafe.Add(ref w, 3 * n + i);
-            d0 += u0 * xi; d1 += u1 * xi; d2 += u2 * xi; d3 += u3 * xi;
-            e0 += u0 * zi; e1 += u1 * zi; e2 += u2 * zi; e3 += u3 * zi;
-        }
-        first = Vector128.Create(d0, d1, d2, d3);
-        second = Vector128.Create(e0, e1, e2, e3);
-    }
-
-    /// <summary>Dot products of four consecutive weight rows (stride <paramref name="n"/>) with one input row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4(ref float w, ref float x, int n, out float d0, out float d1, out float d2, out float d3)
-    {
-        var a0 = Vector256<float>.Zero;
-        var a1 = Vector256<float>.Zero;
-        var a2 = Vector256<float>.Zero;
-        var a3 = Vector256<float>.Zero;
-        int i = 0;
-        nuint n1 = (nuint)n, n2 = (nuint)(2 * n), n3 = (nuint)(3 * n);
-        for (; i + 8 <= n; i += 8)
-        {
-            var xv = Vector256.LoadUnsafe(ref x, (nuint)i);
-            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, (nuint)i), xv, a0);
-            a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, n1 + (nuint)i), xv, a1);
-            a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, n2 + (nuint)i), xv, a2);
-            a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, n3 + (nuint)i), xv, a3);
-        }
-        d0 = Vector256.Sum(a0);
-        d1 = Vector256.Sum(a1);
-        d2 = Vector256.Sum(a2);
-        d3 = Vector256.Sum(a3);
-        for (; i < n; i++)
-        {
-            float xi = Unsafe.Add(ref x, i);
-            d0 += Unsafe.Add(ref w, i) * xi;
-            d1 += Unsafe.Add(ref w, n + i) * xi;
-            d2 += Unsafe.Add(ref w, 2 * n + i) * xi;
-            d3 += Unsafe.Add(ref w, 3 * n + i) * xi;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot1(ref float w, ref float x, int n)
-    {
-        var a = Vector256<float>.Zero;
-        int i = 0;
-        for (; i + 8 <= n; i += 8)
-            a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, (nuint)i), Vector256.LoadUnsafe(ref x, (nuint)i), a);
-        float d = Vector256.Sum(a);
-        for (; i < n; i++) d += Unsafe.Add(ref w, i) * Unsafe.Add(ref x, i);
-        return d;
     }
 }

@@ -1,0 +1,70 @@
+using System.Runtime.Intrinsics;
+
+namespace TestTimeScaling.Torch;
+
+/// <summary>
+/// <see cref="Gemv"/>'s 256-bit blocks, for CPUs without AVX-512: four weight rows against one or two rows of x per
+/// pass (eight accumulators; four by four would spill the sixteen registers AVX2 has).
+/// </summary>
+internal static unsafe class GemvBlocks256
+{
+    /// <summary>Output columns [start, end) of every row of y [rows, outputs] = x [rows, n] · w [outputs, n]ᵀ + b.</summary>
+    public static void Columns(float* w, float* x, float* b, float* y, int rows, int n, int outputs, int start, int end)
+    {
+        int o = start;
+        for (; o + 4 <= end; o += 4)
+        {
+            float* wo = w + (nint)o * n;
+            float* bo = b == null ? null : b + o;
+            int r = 0;
+            for (; r + 2 <= rows; r += 2) Four2(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+            if (r < rows) Four1(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, bo);
+        }
+        for (; o < end; o++)
+            for (int r = 0; r < rows; r++)
+                y[(nint)r * outputs + o] = GemvTail.Dot(w + (nint)o * n, x + (nint)r * n, n) + (b == null ? 0f : b[o]);
+    }
+
+    private static void Four1(float* w, float* x, int n, float* y, float* b)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var u = Vector256.Load(x + i);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Load(w + i), u, a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Load(w1 + i), u, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.Load(w2 + i), u, a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.Load(w3 + i), u, a3);
+        }
+        GemvTail.Store(y, b, GemvTail.Sum4(a0, a1, a2, a3) + GemvTail.Four(w, n, x, i));
+    }
+
+    private static void Four2(float* w, float* x, int n, float* y, int yStride, float* b)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n, z = x + n;
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var v0 = Vector256.Load(w + i);
+            var v1 = Vector256.Load(w1 + i);
+            var v2 = Vector256.Load(w2 + i);
+            var v3 = Vector256.Load(w3 + i);
+            var u = Vector256.Load(x + i);
+            a0 = Vector256.FusedMultiplyAdd(v0, u, a0);
+            a1 = Vector256.FusedMultiplyAdd(v1, u, a1);
+            a2 = Vector256.FusedMultiplyAdd(v2, u, a2);
+            a3 = Vector256.FusedMultiplyAdd(v3, u, a3);
+            u = Vector256.Load(z + i);
+            c0 = Vector256.FusedMultiplyAdd(v0, u, c0);
+            c1 = Vector256.FusedMultiplyAdd(v1, u, c1);
+            c2 = Vector256.FusedMultiplyAdd(v2, u, c2);
+            c3 = Vector256.FusedMultiplyAdd(v3, u, c3);
+        }
+        GemvTail.Store(y, b, GemvTail.Sum4(a0, a1, a2, a3) + GemvTail.Four(w, n, x, i));
+        GemvTail.Store(y + yStride, b, GemvTail.Sum4(c0, c1, c2, c3) + GemvTail.Four(w, n, z, i));
+    }
+}
