@@ -1,0 +1,79 @@
+using System.Numerics.Tensors;
+
+namespace TestTimeScaling.Torch;
+
+/// <summary>
+/// One decode step's attention in managed code: each row's single query, per head, over that row's own cached keys
+/// (positions 0..p, or the last <c>window</c> of them on a sliding layer), grouped-query (query head h reads kv head
+/// h / (heads / kv_heads)), scaled by 1/sqrt(head_dim), a softmax made stable by its maximum, the values weighted by it.
+/// The (row, head) pairs are independent: past a few thousand keys in all they are split across kernel threads.
+/// </summary>
+internal static unsafe class ManagedAttention
+{
+    /// <summary>Below this many key·query products (times head_dim) one thread does all pairs: a handoff costs more.</summary>
+    private const long ParallelThreshold = 1 << 16;
+
+    /// <summary>The shape of one step: heads, the cache layout, where each row's query sits.</summary>
+    public readonly record struct Shape(int Rows, int Heads, int KvHeads, int HeadDim, int Slots, int QueryStride);
+
+    /// <summary>
+    /// output [rows, heads · head_dim] from queries (row r, head h at <paramref name="queries"/> + r · QueryStride +
+    /// h · head_dim) against the cache buffers [rows, kv_heads, Slots, head_dim]; row r attends to its slots
+    /// <paramref name="positions"/>[r] - window + 1 .. positions[r] (window: null for full attention).
+    /// <paramref name="scores"/> holds rows · heads · <paramref name="scoreStride"/> floats, scoreStride at least
+    /// 1 + the largest position.
+    /// </summary>
+    public static void Run(Shape shape, float* queries, float* keys, float* values, long* positions, int? window,
+        float* output, float* scores, int scoreStride, int maxThreads)
+    {
+        int pairs = shape.Rows * shape.Heads;
+        long work = 0;
+        for (int r = 0; r < shape.Rows; r++) work += Visible(positions[r], window).Count;
+        work *= (long)shape.Heads * shape.HeadDim;
+        int threads = work < ParallelThreshold ? 1 : Math.Min(maxThreads, pairs);
+        if (threads <= 1)
+        {
+            Pairs(shape, (nint)queries, (nint)keys, (nint)values, (nint)positions, window, (nint)output, (nint)scores, scoreStride, 0, pairs);
+            return;
+        }
+        nint q = (nint)queries, k = (nint)keys, v = (nint)values, p = (nint)positions, o = (nint)output, s = (nint)scores;
+        KernelThreads.Shared.Run(threads, part =>
+            Pairs(shape, q, k, v, p, window, o, s, scoreStride, (int)((long)pairs * part / threads), (int)((long)pairs * (part + 1) / threads)));
+    }
+
+    /// <summary>The first visible slot and how many: every key up to the query's position, or the window's last ones.</summary>
+    private static (int First, int Count) Visible(long position, int? window)
+    {
+        long first = window is { } w ? Math.Max(0, position - w + 1) : 0;
+        return ((int)first, (int)(position - first + 1));
+    }
+
+    // Pairs [start, end) of (row, head), row-major; addresses cross into workers, spans are made where they are used.
+    private static void Pairs(Shape shape, nint queries, nint keys, nint values, nint positions, int? window,
+        nint output, nint scores, int scoreStride, int start, int end)
+    {
+        int d = shape.HeadDim, group = shape.Heads / shape.KvHeads;
+        float scale = 1f / MathF.Sqrt(d);
+        for (int pair = start; pair < end; pair++)
+        {
+            int row = pair / shape.Heads, head = pair % shape.Heads, kv = head / group;
+            var (first, count) = Visible(((long*)positions)[row], window);
+            var query = new ReadOnlySpan<float>((float*)queries + (long)row * shape.QueryStride + head * d, d);
+            long cacheRow = ((long)row * shape.KvHeads + kv) * shape.Slots;
+            float* k = (float*)keys + (cacheRow + first) * d;
+            float* v = (float*)values + (cacheRow + first) * d;
+            var weights = new Span<float>((float*)scores + (long)pair * scoreStride, count);
+            for (int j = 0; j < count; j++)
+                weights[j] = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(k + (long)j * d, d)) * scale;
+            float max = TensorPrimitives.Max(weights);
+            TensorPrimitives.Subtract(weights, max, weights);
+            TensorPrimitives.Exp(weights, weights);
+            float sum = TensorPrimitives.Sum(weights);
+            var result = new Span<float>((float*)output + (long)row * shape.Heads * d + head * d, d);
+            result.Clear();
+            for (int j = 0; j < count; j++)
+                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * d, d), weights[j], result, result);
+            TensorPrimitives.Divide(result, sum, result);
+        }
+    }
+}
