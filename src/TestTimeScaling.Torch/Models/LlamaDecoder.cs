@@ -88,8 +88,11 @@ public sealed class LlamaDecoder : nn.Module
         return moved;
     }
 
-    /// <summary>The trunk (for tests that reach its parts).</summary>
+    /// <summary>The trunk (for tests and benchmarks that reach its parts).</summary>
     internal LlamaBackbone Backbone => model;
+
+    /// <summary>lm_head or the score head; null when the head is the tied embedding.</summary>
+    internal Projection? OutputHead => score ?? lm_head;
 
     /// <summary>Output of the head at every position for token ids [B, T], without a cache: logits [B, T, vocab] or scores [B, T, labels].</summary>
     public Tensor Forward(Tensor inputIds) => Forward(inputIds, CancellationToken.None);
@@ -145,7 +148,7 @@ public sealed class LlamaDecoder : nn.Module
         // A disposed decoder's weights are freed: the addresses the step keeps must not be read (the torch path throws).
         if (_disposed || inputIds.dim() != 2 || inputIds.shape[1] != 1) return null;
         // A benign race: two threads may each build one; either serves.
-        _managedStep ??= new ManagedDecodeStep(Config, model, score ?? lm_head);
+        _managedStep ??= new ManagedDecodeStep(Config, model, OutputHead);
         return _managedStep.TryForward(inputIds, cache, valid, Device, DType);
     }
 

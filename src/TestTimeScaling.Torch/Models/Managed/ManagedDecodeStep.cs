@@ -89,7 +89,7 @@ internal sealed unsafe class ManagedDecodeStep
         {
             cache.PrepareAppend(valid);
             var output = empty([rows, weights.HeadOutputs], ScalarType.Float32, CPU);
-            Run(weights, buffers, ids, cache, rows, get_num_threads(), TensorMemory.Floats(output));
+            Run(weights, buffers, ids, cache, rows, Math.Min(get_num_threads(), Gemv.ThreadLimit), TensorMemory.Floats(output));
             cache.Advance(valid);
             return output;
         }
