@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace TestTimeScaling.Torch;
 
@@ -58,22 +60,59 @@ internal static unsafe class ManagedAttention
         {
             int row = pair / shape.Heads, head = pair % shape.Heads, kv = head / group;
             var (first, count) = Visible(((long*)positions)[row], window);
-            var query = new ReadOnlySpan<float>((float*)queries + (long)row * shape.QueryStride + head * d, d);
+            float* query = (float*)queries + (long)row * shape.QueryStride + head * d;
             long cacheRow = ((long)row * shape.KvHeads + kv) * shape.Slots;
             float* k = (float*)keys + (cacheRow + first) * d;
             float* v = (float*)values + (cacheRow + first) * d;
-            var weights = new Span<float>((float*)scores + (long)pair * scoreStride, count);
+            float* weights = (float*)scores + (long)pair * scoreStride;
+            float* result = (float*)output + (long)row * shape.Heads * d + head * d;
+            if (d % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated)
+            {
+                for (int j = 0; j < count; j++) weights[j] = Dot(query, k + (long)j * d, d) * scale;
+                float sum = Softmax(new Span<float>(weights, count));
+                WeightedSum(v, weights, count, d, 1f / sum, result);
+                continue;
+            }
+            var w = new Span<float>(weights, count);
+            var q = new ReadOnlySpan<float>(query, d);
+            for (int j = 0; j < count; j++) w[j] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(k + (long)j * d, d)) * scale;
+            float total = Softmax(w);
+            var y = new Span<float>(result, d);
+            y.Clear();
+            for (int j = 0; j < count; j++) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * d, d), w[j], y, y);
+            TensorPrimitives.Multiply(y, 1f / total, y);
+        }
+    }
+
+    /// <summary>exp(w - max(w)) in place; returns the sum.</summary>
+    private static float Softmax(Span<float> w)
+    {
+        float max = TensorPrimitives.Max(w);
+        TensorPrimitives.Subtract(w, max, w);
+        TensorPrimitives.Exp(w, w);
+        return TensorPrimitives.Sum(w);
+    }
+
+    // q · k over d (a multiple of the vector width): one call per key costs more than the product at head_dim 64.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(float* q, float* k, int d)
+    {
+        var sum = Vector256<float>.Zero;
+        for (int i = 0; i < d; i += Vector256<float>.Count)
+            sum = Vector256.FusedMultiplyAdd(Vector256.Load(q + i), Vector256.Load(k + i), sum);
+        return Vector256.Sum(sum);
+    }
+
+    // result = inverse · Σ_j w[j] · v_j, one vector of the head at a time across all keys (kept in a register).
+    private static void WeightedSum(float* v, float* w, int count, int d, float inverse, float* result)
+    {
+        for (int i = 0; i < d; i += Vector256<float>.Count)
+        {
+            var sum = Vector256<float>.Zero;
+            float* column = v + i;
             for (int j = 0; j < count; j++)
-                weights[j] = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(k + (long)j * d, d)) * scale;
-            float max = TensorPrimitives.Max(weights);
-            TensorPrimitives.Subtract(weights, max, weights);
-            TensorPrimitives.Exp(weights, weights);
-            float sum = TensorPrimitives.Sum(weights);
-            var result = new Span<float>((float*)output + (long)row * shape.Heads * d + head * d, d);
-            result.Clear();
-            for (int j = 0; j < count; j++)
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * d, d), weights[j], result, result);
-            TensorPrimitives.Divide(result, sum, result);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(column + (long)j * d), Vector256.Create(w[j]), sum);
+            (sum * inverse).Store(result + i);
         }
     }
 }
