@@ -84,19 +84,27 @@ internal sealed unsafe class ManagedDecodeStep
             if ((ulong)ids[b] >= (ulong)_config.VocabSize)
                 throw new ArgumentOutOfRangeException(nameof(inputIds), ids[b], $"Token ids must be in [0, {_config.VocabSize}).");
 
+        cache.PrepareAppend(valid);
+        // A layer's buffer is read through one span (int-indexed bytes): a cache too large for that takes the torch path.
+        if ((long)rows * _config.NumKeyValueHeads * (cache.SuffixWidth + 1) * _config.HeadDim * sizeof(float) > int.MaxValue) return null;
         if (!_buffers.TryTake(out var buffers)) buffers = new ManagedStepBuffers(_config);
+        var output = empty([rows, weights.HeadOutputs], ScalarType.Float32, CPU);
         try
         {
-            cache.PrepareAppend(valid);
-            var output = empty([rows, weights.HeadOutputs], ScalarType.Float32, CPU);
             Run(weights, buffers, ids, cache, rows, Math.Min(get_num_threads(), Gemv.ThreadLimit), TensorMemory.Floats(output));
-            cache.Advance(valid);
-            return output;
+        }
+        catch
+        {
+            // The cache keeps its lengths (what was written lies past them); nothing of the step stays alive.
+            output.Dispose();
+            throw;
         }
         finally
         {
             _buffers.Add(buffers);
         }
+        cache.Advance(valid);
+        return output;
     }
 
     /// <summary>The weights' addresses, taken again when a tensor was replaced since; null when they do not qualify.</summary>
