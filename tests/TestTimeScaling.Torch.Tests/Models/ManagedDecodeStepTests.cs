@@ -209,6 +209,36 @@ public class ManagedDecodeStepTests
     }
 
     [Fact]
+    public void FollowsWeightsChangedInPlaceAndRetakesReplacedOnes()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var config = TinyModels.Llama() with { AttentionBias = true, NumKeyValueHeads = 2 };
+        using var model = TinyModels.Random(config);
+        var (torchCache, managedCache) = PrefilledTwins(model, config, [5, 3], capacity: 16, seed: 98);
+        using (torchCache)
+        using (managedCache)
+        {
+            StepBoth(model, torchCache, managedCache, [2, 3], "before any change");
+
+            // An optimizer-style update writes the same memory: the kept addresses see it.
+            using (var factor = 1.5.ToScalar())
+                foreach (var (name, p) in model.named_parameters())
+                    if (name.Contains("proj.weight", StringComparison.Ordinal)) p.mul_(factor);
+            StepBoth(model, torchCache, managedCache, [4, 5], "after an in-place update");
+
+            // Module.to replaces every parameter: the fused groups come apart and the step declines until they are
+            // fused again, then it takes the new tensors' addresses.
+            model.to(ScalarType.Float64);
+            model.to(ScalarType.Float32);
+            using (var ids = tensor(new long[] { 6, 7 }, [2, 1]))
+                Assert.Null(model.TryManagedStep(ids, managedCache, [1, 1]));
+            model.Backbone.Fuse();
+            StepBoth(model, torchCache, managedCache, [6, 7], "after the parameters were replaced and fused again");
+        }
+    }
+
+    [Fact]
     public void AnOutOfRangeTokenIdIsAnErrorNamingInputIds()
     {
         using var scope = NewDisposeScope();
