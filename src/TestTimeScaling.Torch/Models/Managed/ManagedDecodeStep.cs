@@ -84,9 +84,10 @@ internal sealed unsafe class ManagedDecodeStep
             if ((ulong)ids[b] >= (ulong)_config.VocabSize)
                 throw new ArgumentOutOfRangeException(nameof(inputIds), ids[b], $"Token ids must be in [0, {_config.VocabSize}).");
 
+        // A layer's buffer is read through one span (int-indexed bytes): a cache that could outgrow it takes the torch path.
+        long slots = Math.Max(cache.SuffixWidth, cache.Capacity) + 1L;
+        if (rows * _config.NumKeyValueHeads * slots * _config.HeadDim * sizeof(float) > int.MaxValue) return null;
         cache.PrepareAppend(valid);
-        // A layer's buffer is read through one span (int-indexed bytes): a cache too large for that takes the torch path.
-        if ((long)rows * _config.NumKeyValueHeads * (cache.SuffixWidth + 1) * _config.HeadDim * sizeof(float) > int.MaxValue) return null;
         if (!_buffers.TryTake(out var buffers)) buffers = new ManagedStepBuffers(_config);
         var output = empty([rows, weights.HeadOutputs], ScalarType.Float32, CPU);
         try
