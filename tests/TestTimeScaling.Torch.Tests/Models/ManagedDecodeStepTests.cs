@@ -41,15 +41,11 @@ public class ManagedDecodeStepTests
         }
     }
 
+    /// <summary>1 .. <see cref="Gemv.MaxRows"/>: every row count the step takes.</summary>
+    public static IEnumerable<object[]> RowCounts() => Enumerable.Range(1, Gemv.MaxRows).Select(r => new object[] { r });
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
-    [InlineData(6)]
-    [InlineData(7)]
-    [InlineData(8)]
+    [MemberData(nameof(RowCounts))]
     public void EqualsTheTorchStepForEveryRowCountUpToTheLimit(int rows)
     {
         using var scope = NewDisposeScope();
