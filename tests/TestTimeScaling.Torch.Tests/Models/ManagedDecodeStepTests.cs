@@ -175,14 +175,49 @@ public class ManagedDecodeStepTests
         model.Forward(tensor(new long[] { 2, 3, 4, 5 }, [1, 4]), cache, [4]);
         Assert.Null(model.TryManagedStep(tensor(new long[] { 6 }, [1, 1]), cache, [1]));
         Assert.Throws<InvalidOperationException>(() => model.Forward(tensor(new long[] { 6 }, [1, 1]), cache, [1]));
+    }
 
-        // Rows that share a segment.
-        using var shared = new KvCache(config, rows: 1, capacity: 8, CPU, ScalarType.Float32) { MinSharedTokens = 0 };
-        model.Forward(tensor(new long[] { 2, 3, 4 }, [1, 3]), shared, [3]);
-        shared.SelectRows([0, 0]);
-        Assert.Equal(1, shared.SegmentCount);
-        Assert.Null(model.TryManagedStep(tensor(new long[] { 5, 6 }, [2, 1]), shared, [1, 1]));
-        Assert.Equal(new long[] { 3, 3 }, shared.Lengths);
+    /// <summary>Variants whose attention differs in how it reads keys: plain, GQA, sliding (window inside and past the shared part), Qwen3.</summary>
+    public static IEnumerable<object[]> SharingVariants()
+    {
+        yield return ["plain", TinyModels.Llama()];
+        yield return ["gqa", TinyModels.Llama() with { NumKeyValueHeads = 2 }];
+        yield return ["mistral-sliding-3", TinyModels.Llama() with { ModelType = "mistral", Architecture = "MistralForCausalLM", SlidingWindow = 3, NumKeyValueHeads = 2 }];
+        yield return ["mistral-sliding-9", TinyModels.Llama() with { ModelType = "mistral", Architecture = "MistralForCausalLM", SlidingWindow = 9 }];
+        yield return ["qwen3", TinyModels.Llama() with { ModelType = "qwen3", Architecture = "Qwen3ForCausalLM", HeadDim = 16, NumKeyValueHeads = 2, AttentionBias = true, UseSlidingWindow = true, SlidingWindow = 6, MaxWindowLayers = 1 }];
+        yield return ["head-dim-12", TinyModels.Llama() with { HeadDim = 12, NumKeyValueHeads = 2 }];
+    }
+
+    [Theory]
+    [MemberData(nameof(SharingVariants))]
+    public void EqualsTheCascadeOfTheTorchPathForRowsThatShareSegments(string name, ModelConfig config)
+    {
+        // Two prompts, each forked into a shared segment (MinSharedTokens 0), stacked with a row of its own; one fork
+        // truncated into its shared part. The torch path attends through cascade attention, the managed step reads the
+        // segments in place: both must agree.
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var model = TinyModels.Random(config);
+        var twins = new KvCache[2];
+        for (int twin = 0; twin < 2; twin++)
+        {
+            var (first, firstTwin) = PrefilledTwins(model, config, [7], capacity: 20, seed: 110);
+            var (second, secondTwin) = PrefilledTwins(model, config, [5], capacity: 20, seed: 120);
+            var (alone, aloneTwin) = PrefilledTwins(model, config, [4], capacity: 20, seed: 130);
+            foreach (var c in new[] { firstTwin, secondTwin, aloneTwin }) c.Dispose();
+            first.MinSharedTokens = second.MinSharedTokens = 0;
+            first.SelectRows([0, 0, 0]);
+            second.SelectRows([0, 0]);
+            twins[twin] = KvCache.Concatenate([first, alone, second]);
+            twins[twin].Truncate(2, 4); // the third fork of the first prompt keeps 4 of its 7 shared tokens
+        }
+        using var torchCache = twins[0];
+        using var managedCache = twins[1];
+        Assert.Equal(2, managedCache.SegmentCount);
+        Assert.Equal(new long[] { 7, 7, 4, 0, 5, 5 }, managedCache.SharedLengths);
+        for (int step = 0; step < 5; step++)
+            StepBoth(model, torchCache, managedCache, Enumerable.Range(0, 6).Select(r => (r * 5 + step * 3 + 2) % config.VocabSize).ToArray(), $"{name}, step {step}");
+        Assert.Equal(new long[] { 7, 7, 4, 0, 5, 5 }, managedCache.SharedLengths);
     }
 
     [Fact]
@@ -350,6 +385,7 @@ public class ManagedDecodeStepTests
         Assert.Equal(expected.shape, actual.shape);
         AssertClose(expected, actual, what);
         Assert.Equal(torchCache.Lengths, managedCache.Lengths);
+        Assert.Equal(torchCache.SharedLengths, managedCache.SharedLengths);
         Assert.Equal(torchCache.SuffixWidth, managedCache.SuffixWidth);
         for (int layer = 0; layer < torchCache.Layers; layer++)
         {

@@ -9,7 +9,7 @@ namespace TestTimeScaling.Torch;
 /// <summary>
 /// A decode step (every row appends one token) of a CPU float32 decoder run entirely in managed code over the
 /// tensors' memory: embedding rows, RMSNorm, the fused q/k/v product, Qwen3's q/k norm, rotary, the KV write into each
-/// row's cache slot, attention over the row's own keys, o_proj, the fused gate/up product, the activation, down_proj,
+/// row's cache slot, attention over the row's keys (its shared segment's, then its own), o_proj, the fused gate/up product, the activation, down_proj,
 /// the final norm and the head. No torch op runs inside it but the allocation of the result.
 /// </summary>
 /// <remarks>
@@ -18,9 +18,10 @@ namespace TestTimeScaling.Torch;
 /// <see cref="Gemv"/>) interleaved with torch ops took turns with those threads on the cores (docs/benchmarks.md,
 /// "Decode kernels"). With no torch op in the step, the OpenMP threads sleep and the managed products own the cores.</para>
 /// <para>It applies (<see cref="TryForward"/>) to rows that each add exactly one token, at most <see cref="Gemv.MaxRows"/>
-/// of them, with no shared KV segment, under no autograd, with the fused projections fused, and not past
-/// max_position_embeddings under dynamic rope scaling; anything else (prefill, ragged chunks, more rows, shared
-/// prefixes, CUDA, other dtypes) keeps the torch path. Results equal the torch path's within float32 rounding of
+/// of them, under no autograd, with the fused projections fused, and not past max_position_embeddings under dynamic
+/// rope scaling; anything else (prefill, ragged chunks, more rows, CUDA, other dtypes) keeps the torch path. Rows that
+/// reference a shared segment read it in place, each row once (at most <see cref="Gemv.MaxRows"/> of them, so the
+/// segment stays in cache between them), instead of the torch path's cascade. Results equal the torch path's within float32 rounding of
 /// reordered sums (about 1e-6 relative); the cache it leaves is the torch path's, slot for slot.</para>
 /// <para>Thread safety: each concurrent caller takes its own scratch buffers; the weights are only read.</para>
 /// </remarks>
@@ -68,8 +69,8 @@ internal sealed unsafe class ManagedDecodeStep
         long longest = 0;
         for (int b = 0; b < rows; b++)
         {
-            // Shared segments take cascade attention; a full row lets the torch path raise its capacity error.
-            if (valid[b] != 1 || cache.SegmentOf(b) is not null || cache.Lengths[b] + 1 > cache.Capacity) return null;
+            // A full row lets the torch path raise its capacity error.
+            if (valid[b] != 1 || cache.Lengths[b] + 1 > cache.Capacity) return null;
             longest = Math.Max(longest, cache.Lengths[b] + 1);
         }
         // Dynamic NTK frequencies depend on the call's length past the context: the torch path computes them.
@@ -124,15 +125,15 @@ internal sealed unsafe class ManagedDecodeStep
         int inner = _config.IntermediateSize, rotary = w.Rotary.Dim, qkvWidth = (heads + 2 * kvHeads) * dim;
         int slots = cache.SuffixWidth + 1;
         float* h = s.Hidden, normed = s.Normed, qkv = s.Qkv, cos = s.Cos, sin = s.Sin;
-        long* positions = s.Positions;
+        var at = s.Rows;
         int longest = 0;
         for (int b = 0; b < rows; b++)
         {
-            // Nothing is shared, so a row's position is its length and also its suffix slot.
-            positions[b] = cache.Lengths[b];
-            longest = Math.Max(longest, (int)positions[b] + 1);
+            // The new token sits at the row's length; its suffix slot is that less the row's shared part.
+            at[b] = new ManagedAttention.RowKeys { Position = cache.Lengths[b], Shared = (int)cache.SharedLengths[b] };
+            longest = Math.Max(longest, (int)at[b].Position + 1);
             new ReadOnlySpan<float>(w.Embedding + ids[b] * hidden, hidden).CopyTo(new Span<float>(h + (long)b * hidden, hidden));
-            w.Rotary.Fill(positions[b], cos + (long)b * rotary, sin + (long)b * rotary);
+            w.Rotary.Fill(at[b].Position, cos + (long)b * rotary, sin + (long)b * rotary);
         }
         float* scores = s.Scores(rows * heads, longest);
         var shape = new ManagedAttention.Shape(rows, heads, kvHeads, dim, slots, qkvWidth);
@@ -144,6 +145,7 @@ internal sealed unsafe class ManagedDecodeStep
             Gemv.Multiply(layer.Qkv, normed, layer.QkvBias, qkv, rows, hidden, qkvWidth, threads);
             float* keys = TensorMemory.Floats(cache.KeyBuffer(l));
             float* values = TensorMemory.Floats(cache.ValueBuffer(l));
+            PointAtSegments(cache, l, at, rows);
             for (int b = 0; b < rows; b++)
             {
                 float* row = qkv + (long)b * qkvWidth;
@@ -154,12 +156,12 @@ internal sealed unsafe class ManagedDecodeStep
                 {
                     float* key = row + (heads + g) * dim;
                     PositionHead(key, dim, layer.KeyNorm, layer.HeadNormEpsilon, c, sn, rotary);
-                    long slot = (((long)b * kvHeads + g) * slots + positions[b]) * dim;
+                    long slot = (((long)b * kvHeads + g) * slots + at[b].Position - at[b].Shared) * dim;
                     new ReadOnlySpan<float>(key, dim).CopyTo(new Span<float>(keys + slot, dim));
                     new ReadOnlySpan<float>(row + (heads + kvHeads + g) * dim, dim).CopyTo(new Span<float>(values + slot, dim));
                 }
             }
-            ManagedAttention.Run(shape, qkv, keys, values, positions, _windows[l], s.Attention, scores, longest, threads);
+            ManagedAttention.Run(shape, qkv, keys, values, at, _windows[l], s.Attention, scores, longest, threads);
             Gemv.Multiply(layer.Output, s.Attention, layer.OutputBias, s.Projected, rows, heads * dim, hidden, threads);
             AddInPlace(h, s.Projected, rows * hidden);
 
@@ -171,6 +173,32 @@ internal sealed unsafe class ManagedDecodeStep
         }
         ManagedRmsNorm.Apply(h, w.FinalNorm, normed, rows, hidden, w.FinalNormEpsilon);
         Gemv.Multiply(w.Head, normed, w.HeadBias, logits, rows, hidden, w.HeadOutputs, threads);
+    }
+
+    // Each row's shared segment of layer l (rows of one fork share one: its address is taken once per layer).
+    private static void PointAtSegments(KvCache cache, int layer, ManagedAttention.RowKeys* at, int rows)
+    {
+        for (int b = 0; b < rows; b++)
+        {
+            if (cache.SegmentOf(b) is not { } segment)
+            {
+                at[b].SegmentKeys = at[b].SegmentValues = 0;
+                continue;
+            }
+            int same = 0;
+            while (same < b && !ReferenceEquals(cache.SegmentOf(same), segment)) same++;
+            if (same < b)
+            {
+                at[b].SegmentKeys = at[same].SegmentKeys;
+                at[b].SegmentValues = at[same].SegmentValues;
+            }
+            else
+            {
+                at[b].SegmentKeys = (nint)TensorMemory.Floats(segment.Keys(layer));
+                at[b].SegmentValues = (nint)TensorMemory.Floats(segment.Values(layer));
+            }
+            at[b].SegmentLength = (int)segment.Length;
+        }
     }
 
     // Qwen3's per-head norm (when the layer has one), then the rotation of the head's leading dimensions.

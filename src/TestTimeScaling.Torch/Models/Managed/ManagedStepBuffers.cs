@@ -11,7 +11,7 @@ namespace TestTimeScaling.Torch;
 internal sealed unsafe class ManagedStepBuffers
 {
     private readonly float[] _hidden, _normed, _qkv, _attention, _projected, _gateUp, _activated, _cos, _sin;
-    private readonly long[] _positions;
+    private readonly ManagedAttention.RowKeys[] _rows;
     private float[] _scores = [];
 
     public ManagedStepBuffers(ModelConfig config)
@@ -27,7 +27,7 @@ internal sealed unsafe class ManagedStepBuffers
         _activated = Pinned(rows * config.IntermediateSize);
         _cos = Pinned(rows * Math.Max(config.RotaryDim, 1));
         _sin = Pinned(rows * Math.Max(config.RotaryDim, 1));
-        _positions = GC.AllocateUninitializedArray<long>(rows, pinned: true);
+        _rows = GC.AllocateArray<ManagedAttention.RowKeys>(rows, pinned: true);
     }
 
     /// <summary>The residual stream [rows, hidden].</summary>
@@ -57,8 +57,8 @@ internal sealed unsafe class ManagedStepBuffers
     /// <summary>Each row's rotary sin [rows, rotary_dim].</summary>
     public float* Sin => Address(_sin);
 
-    /// <summary>Each row's position (its cache length before the step) [rows].</summary>
-    public long* Positions => (long*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_positions));
+    /// <summary>Where each row's keys are [rows]: its position (its cache length before the step) and its shared segment.</summary>
+    public ManagedAttention.RowKeys* Rows => (ManagedAttention.RowKeys*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_rows));
 
     /// <summary>Attention weights for <paramref name="pairs"/> (row, head) pairs of <paramref name="stride"/> keys each, grown when needed.</summary>
     public float* Scores(int pairs, int stride)
