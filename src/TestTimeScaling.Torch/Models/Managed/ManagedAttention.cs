@@ -9,8 +9,8 @@ namespace TestTimeScaling.Torch;
 /// 0..p, or the last <c>window</c> of them on a sliding layer): first those of its shared segment (positions below its
 /// shared length, when it references one), then those of its own suffix slots; grouped-query (query head h reads kv
 /// head h / (heads / kv_heads)), scaled by 1/sqrt(head_dim), a softmax made stable by its maximum, the values weighted
-/// by it. Every shared key lies before the row's query, so the two parts are one softmax, with no merge. The (row,
-/// head) pairs are independent: past a few thousand keys in all they are split across kernel threads.
+/// by it. Every shared key lies before the row's query, so the two parts are one softmax, with no merge. The (kv head,
+/// row) units are independent: past a few thousand keys in all they are split across kernel threads.
 /// </summary>
 internal static unsafe class ManagedAttention
 {
@@ -38,24 +38,24 @@ internal static unsafe class ManagedAttention
     /// h · head_dim) against each row's shared segment and the suffix buffers [rows, kv_heads, Slots, head_dim] (suffix
     /// slot j of row r holds position Shared + j); row r attends to positions Position - window + 1 .. Position
     /// (window: null for full attention). <paramref name="scores"/> holds rows · heads · <paramref name="scoreStride"/>
-    /// floats, scoreStride at least 1 + the largest position.
+    /// floats, scoreStride at least 2 + the largest position (a row's weights, then the inverse of their sum).
     /// </summary>
     public static void Run(Shape shape, float* queries, float* keys, float* values, RowKeys* rows, int? window,
         float* output, float* scores, int scoreStride, int maxThreads)
     {
-        int pairs = shape.Rows * shape.Heads;
+        int units = shape.Rows * shape.KvHeads;
         long work = 0;
         for (int r = 0; r < shape.Rows; r++) work += Visible(rows[r].Position, window).Count;
         work *= (long)shape.Heads * shape.HeadDim;
-        int threads = work < ParallelThreshold ? 1 : Math.Min(maxThreads, pairs);
+        int threads = work < ParallelThreshold ? 1 : Math.Min(maxThreads, units);
         if (threads <= 1)
         {
-            Pairs(shape, (nint)queries, (nint)keys, (nint)values, (nint)rows, window, (nint)output, (nint)scores, scoreStride, 0, pairs);
+            Units(shape, (nint)queries, (nint)keys, (nint)values, (nint)rows, window, (nint)output, (nint)scores, scoreStride, 0, units);
             return;
         }
         nint q = (nint)queries, k = (nint)keys, v = (nint)values, p = (nint)rows, o = (nint)output, s = (nint)scores;
         KernelThreads.Shared.Run(threads, part =>
-            Pairs(shape, q, k, v, p, window, o, s, scoreStride, (int)((long)pairs * part / threads), (int)((long)pairs * (part + 1) / threads)));
+            Units(shape, q, k, v, p, window, o, s, scoreStride, (int)((long)units * part / threads), (int)((long)units * (part + 1) / threads)));
     }
 
     /// <summary>The first visible position and how many: every key up to the query's position, or the window's last ones.</summary>
@@ -65,15 +65,18 @@ internal static unsafe class ManagedAttention
         return ((int)first, (int)(position - first + 1));
     }
 
-    // Pairs [start, end) of (row, head), row-major; addresses cross into workers, spans are made where they are used.
-    private static void Pairs(Shape shape, nint queries, nint keys, nint values, nint rows, int? window,
+    // Units [start, end) of (kv head, row), kv-major: the query heads of one kv head are done together, so each key and
+    // value comes from memory once for all of them (then from L1), and consecutive units (the rows) read one kv head's
+    // part of a shared segment while it is still in cache. Addresses cross into workers; spans are made where used.
+    private static void Units(Shape shape, nint queries, nint keys, nint values, nint rows, int? window,
         nint output, nint scores, int scoreStride, int start, int end)
     {
         int d = shape.HeadDim, group = shape.Heads / shape.KvHeads;
         float scale = 1f / MathF.Sqrt(d);
-        for (int pair = start; pair < end; pair++)
+        bool vectors = d % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated;
+        for (int unit = start; unit < end; unit++)
         {
-            int row = pair / shape.Heads, head = pair % shape.Heads, kv = head / group;
+            int kv = unit / shape.Rows, row = unit % shape.Rows, firstHead = kv * group;
             ref readonly var at = ref ((RowKeys*)rows)[row];
             var (first, count) = Visible(at.Position, window);
             // Positions below Shared come from the segment, the rest from the row's suffix slots.
@@ -83,33 +86,39 @@ internal static unsafe class ManagedAttention
             float* k1 = (float*)at.SegmentKeys + segmentAt, v1 = (float*)at.SegmentValues + segmentAt;
             long suffixAt = (((long)row * shape.KvHeads + kv) * shape.Slots + Math.Max(first, at.Shared) - at.Shared) * d;
             float* k2 = (float*)keys + suffixAt, v2 = (float*)values + suffixAt;
-            float* query = (float*)queries + (long)row * shape.QueryStride + head * d;
-            float* weights = (float*)scores + (long)pair * scoreStride;
-            float* result = (float*)output + (long)row * shape.Heads * d + head * d;
-            if (d % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated)
-            {
-                for (int j = 0; j < fromSegment; j++) weights[j] = Dot(query, k1 + (long)j * d, d) * scale;
-                for (int j = 0; j < fromSuffix; j++) weights[fromSegment + j] = Dot(query, k2 + (long)j * d, d) * scale;
-                float sum = Softmax(new Span<float>(weights, count));
-                WeightedSum(v1, weights, fromSegment, v2, weights + fromSegment, fromSuffix, d, 1f / sum, result);
-                continue;
-            }
-            var w = new Span<float>(weights, count);
-            var q = new ReadOnlySpan<float>(query, d);
+            float* query = (float*)queries + (long)row * shape.QueryStride + firstHead * d;
+            float* weights = (float*)scores + ((long)row * shape.Heads + firstHead) * scoreStride;
+            float* result = (float*)output + ((long)row * shape.Heads + firstHead) * d;
             for (int j = 0; j < count; j++)
             {
                 float* key = j < fromSegment ? k1 + (long)j * d : k2 + (long)(j - fromSegment) * d;
-                w[j] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(key, d)) * scale;
+                for (int h = 0; h < group; h++)
+                    weights[(long)h * scoreStride + j] = (vectors ? Dot(query + h * d, key, d)
+                        : TensorPrimitives.Dot(new ReadOnlySpan<float>(query + h * d, d), new ReadOnlySpan<float>(key, d))) * scale;
             }
-            float total = Softmax(w);
-            var y = new Span<float>(result, d);
-            y.Clear();
+            for (int h = 0; h < group; h++)
+            {
+                float* w = weights + (long)h * scoreStride;
+                float inverse = 1f / Softmax(new Span<float>(w, count));
+                // Kept after the weights: it scales the head's output once the values are summed.
+                w[count] = inverse;
+                new Span<float>(result + h * d, d).Clear();
+            }
             for (int j = 0; j < count; j++)
             {
                 float* value = j < fromSegment ? v1 + (long)j * d : v2 + (long)(j - fromSegment) * d;
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(value, d), w[j], y, y);
+                for (int h = 0; h < group; h++)
+                {
+                    float wj = weights[(long)h * scoreStride + j];
+                    if (vectors) AddScaled(value, wj, result + h * d, d);
+                    else TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(value, d), wj, new ReadOnlySpan<float>(result + h * d, d), new Span<float>(result + h * d, d));
+                }
             }
-            TensorPrimitives.Multiply(y, 1f / total, y);
+            for (int h = 0; h < group; h++)
+            {
+                var y = new Span<float>(result + h * d, d);
+                TensorPrimitives.Multiply(y, weights[(long)h * scoreStride + count], y);
+            }
         }
     }
 
@@ -132,17 +141,12 @@ internal static unsafe class ManagedAttention
         return Vector256.Sum(sum);
     }
 
-    // result = inverse · (Σ_j w1[j] · v1_j + Σ_j w2[j] · v2_j), one vector of the head at a time across all keys.
-    private static void WeightedSum(float* v1, float* w1, int n1, float* v2, float* w2, int n2, int d, float inverse, float* result)
+    // y += w · v over d (a multiple of the vector width).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScaled(float* v, float w, float* y, int d)
     {
+        var scale = Vector256.Create(w);
         for (int i = 0; i < d; i += Vector256<float>.Count)
-        {
-            var sum = Vector256<float>.Zero;
-            for (int j = 0; j < n1; j++)
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(v1 + (long)j * d + i), Vector256.Create(w1[j]), sum);
-            for (int j = 0; j < n2; j++)
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(v2 + (long)j * d + i), Vector256.Create(w2[j]), sum);
-            (sum * inverse).Store(result + i);
-        }
+            Vector256.FusedMultiplyAdd(Vector256.Load(v + i), scale, Vector256.Load(y + i)).Store(y + i);
     }
 }

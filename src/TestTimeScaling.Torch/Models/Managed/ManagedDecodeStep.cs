@@ -135,7 +135,9 @@ internal sealed unsafe class ManagedDecodeStep
             new ReadOnlySpan<float>(w.Embedding + ids[b] * hidden, hidden).CopyTo(new Span<float>(h + (long)b * hidden, hidden));
             w.Rotary.Fill(at[b].Position, cos + (long)b * rotary, sin + (long)b * rotary);
         }
-        float* scores = s.Scores(rows * heads, longest);
+        // Each (row, head) keeps its weights and, after them, the inverse of their sum.
+        int scoreStride = longest + 1;
+        float* scores = s.Scores(rows * heads, scoreStride);
         var shape = new ManagedAttention.Shape(rows, heads, kvHeads, dim, slots, qkvWidth);
 
         for (int l = 0; l < _config.NumHiddenLayers; l++)
@@ -161,7 +163,7 @@ internal sealed unsafe class ManagedDecodeStep
                     new ReadOnlySpan<float>(row + (heads + kvHeads + g) * dim, dim).CopyTo(new Span<float>(values + slot, dim));
                 }
             }
-            ManagedAttention.Run(shape, qkv, keys, values, at, _windows[l], s.Attention, scores, longest, threads);
+            ManagedAttention.Run(shape, qkv, keys, values, at, _windows[l], s.Attention, scores, scoreStride, threads);
             Gemv.Multiply(layer.Output, s.Attention, layer.OutputBias, s.Projected, rows, heads * dim, hidden, threads);
             AddInPlace(h, s.Projected, rows * hidden);
 
