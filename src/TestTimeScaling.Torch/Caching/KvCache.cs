@@ -277,6 +277,12 @@ public sealed class KvCache : IDisposable
     internal (Tensor Keys, Tensor Values) Read(int layer, long length) =>
         (_keys[layer][.., .., ..(int)length, ..], _values[layer][.., .., ..(int)length, ..]);
 
+    /// <summary>The key suffix buffer of a layer, [rows, kv_heads, width + 1, head_dim] (replaced when rows change or the width grows: read per use).</summary>
+    internal Tensor KeyBuffer(int layer) => _keys[layer];
+
+    /// <summary>The value suffix buffer of a layer, laid out as <see cref="KeyBuffer"/>.</summary>
+    internal Tensor ValueBuffer(int layer) => _values[layer];
+
     /// <summary>Adds the tokens just written to each row's length.</summary>
     internal void Advance(IReadOnlyList<long> counts)
     {

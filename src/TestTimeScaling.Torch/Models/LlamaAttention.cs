@@ -36,6 +36,18 @@ internal sealed class LlamaAttention : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The fused q/k/v projections (q columns, then k, then v).</summary>
+    internal ProjectionGroup Qkv => _qkv;
+
+    /// <summary>The output projection.</summary>
+    internal Projection OutputProjection => o_proj;
+
+    /// <summary>Qwen3's per-head query norm, or null.</summary>
+    internal RmsNorm? QueryNorm => q_norm;
+
+    /// <summary>Qwen3's per-head key norm, or null.</summary>
+    internal RmsNorm? KeyNorm => k_norm;
+
     /// <summary>x [B, T, hidden] → [B, T, hidden].</summary>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionStep step, KvCache? cache, int layer)
     {

@@ -26,6 +26,18 @@ internal sealed class LlamaBackbone : nn.Module
         get => embed_tokens.Weight.numel();
     }
 
+    /// <summary>The token embedding table (for the managed decode step, which reads its rows in place).</summary>
+    internal TokenEmbedding Embedding => embed_tokens;
+
+    /// <summary>Decoder layer <paramref name="index"/>.</summary>
+    internal LlamaDecoderLayer Layer(int index) => layers[index];
+
+    /// <summary>The final norm.</summary>
+    internal RmsNorm FinalNorm => norm;
+
+    /// <summary>The rotary frequency schedule.</summary>
+    internal RotaryEmbedding Rotary => _rotary;
+
     /// <summary>Logits through the transposed embedding matrix, for models with tied embeddings.</summary>
     public Tensor TiedLogits(Tensor hidden) => nn.functional.linear(hidden, embed_tokens.Weight);
 

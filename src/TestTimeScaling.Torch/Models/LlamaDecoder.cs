@@ -14,6 +14,9 @@ public sealed class LlamaDecoder : nn.Module
     private readonly LlamaBackbone model;
     private readonly Projection? lm_head;
     private readonly Projection? score;
+    // The torch-free path of single-token steps (null until the first step asks for it).
+    private ManagedDecodeStep? _managedStep;
+    private volatile bool _disposed;
 
     private LlamaDecoder(ModelConfig config, Device device) : base(nameof(LlamaDecoder))
     {
@@ -85,6 +88,12 @@ public sealed class LlamaDecoder : nn.Module
         return moved;
     }
 
+    /// <summary>The trunk (for tests and benchmarks that reach its parts).</summary>
+    internal LlamaBackbone Backbone => model;
+
+    /// <summary>lm_head or the score head; null when the head is the tied embedding.</summary>
+    internal Projection? OutputHead => score ?? lm_head;
+
     /// <summary>Output of the head at every position for token ids [B, T], without a cache: logits [B, T, vocab] or scores [B, T, labels].</summary>
     public Tensor Forward(Tensor inputIds) => Forward(inputIds, CancellationToken.None);
 
@@ -126,6 +135,26 @@ public sealed class LlamaDecoder : nn.Module
             throw new ArgumentException($"inputIds has {inputIds.shape[0]} rows but the cache has {cache.RowCount}.", nameof(inputIds));
         if (valid.Count != cache.RowCount || valid.Any(v => v < 1 || v > inputIds.shape[1]))
             throw new ArgumentException($"valid must hold one count in [1, {inputIds.shape[1]}] per row.", nameof(valid));
+        if (ManagedDecodeStep.Enabled && TryManagedStep(inputIds, cache, valid) is { } logits) return logits;
+        return TorchStep(inputIds, cache, valid);
+    }
+
+    /// <summary>
+    /// The step in managed code (<see cref="ManagedDecodeStep"/>) when it qualifies (one token per row, few rows, no
+    /// shared segment, CPU float32, no autograd), whatever <see cref="ManagedDecodeStep.Enabled"/> says; null otherwise.
+    /// </summary>
+    internal Tensor? TryManagedStep(Tensor inputIds, KvCache cache, IReadOnlyList<long> valid)
+    {
+        // A disposed decoder's weights are freed: the addresses the step keeps must not be read (the torch path throws).
+        if (_disposed || inputIds.dim() != 2 || inputIds.shape[1] != 1) return null;
+        // A benign race: two threads may each build one; either serves.
+        _managedStep ??= new ManagedDecodeStep(Config, model, OutputHead);
+        return _managedStep.TryForward(inputIds, cache, valid, Device, DType);
+    }
+
+    /// <summary>The step through libtorch's ops, whatever its shape (the arguments are checked by the caller).</summary>
+    internal Tensor TorchStep(Tensor inputIds, KvCache cache, IReadOnlyList<long> valid)
+    {
         using var scope = NewDisposeScope();
         using var step = AttentionStep.Cached(cache, inputIds.shape[1], valid, SlidingWindow);
         var hidden = model.Forward(inputIds, step, cache);
@@ -152,6 +181,14 @@ public sealed class LlamaDecoder : nn.Module
         score is not null ? score.forward(hidden)
         : lm_head is not null ? lm_head.forward(hidden)
         : model.TiedLogits(hidden);
+
+    /// <summary>Frees the parameters; the managed decode step stops reading them first.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        _managedStep = null;
+        base.Dispose(disposing);
+    }
 
     /// <summary>Parameters that do work per token (all but the embedding lookup; a tied output projection counts), for FLOP estimates.</summary>
     public long NonEmbeddingParameterCount

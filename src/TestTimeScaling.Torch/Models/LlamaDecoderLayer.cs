@@ -18,6 +18,18 @@ internal sealed class LlamaDecoderLayer : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The norm before attention.</summary>
+    internal RmsNorm InputNorm => input_layernorm;
+
+    /// <summary>The norm before the feed-forward block.</summary>
+    internal RmsNorm PostAttentionNorm => post_attention_layernorm;
+
+    /// <summary>The attention block.</summary>
+    internal LlamaAttention Attention => self_attn;
+
+    /// <summary>The feed-forward block.</summary>
+    internal LlamaMlp Mlp => mlp;
+
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionStep step, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();

@@ -21,6 +21,15 @@ internal sealed class LlamaMlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The fused gate/up projections (gate columns, then up).</summary>
+    internal ProjectionGroup GateUp => _gateUp;
+
+    /// <summary>The down projection.</summary>
+    internal Projection Down => down_proj;
+
+    /// <summary>The <c>hidden_act</c> name.</summary>
+    internal string Activation => _activation;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

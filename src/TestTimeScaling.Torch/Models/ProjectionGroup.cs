@@ -97,6 +97,12 @@ internal sealed class ProjectionGroup : IDisposable
         return needsGrad || !IsFused || !CpuKernel.Enabled ? null : Projection.Apply(x, _weight!, _bias);
     }
 
+    /// <summary>The fused weight buffer [Σ out, in] while <see cref="IsFused"/>, else null (for kernels that read it in place).</summary>
+    public Tensor? JoinedWeight => IsFused ? _weight : null;
+
+    /// <summary>The fused bias buffer [Σ out] while <see cref="IsFused"/> and the parts have biases, else null.</summary>
+    public Tensor? JoinedBias => IsFused ? _bias : null;
+
     /// <summary>Each part's output as a view of a <see cref="ForwardJoined"/> result.</summary>
     public Tensor[] Split(Tensor joined) => joined.split(_sizes, -1);
 

@@ -20,6 +20,12 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The scale [size] (owned by this module; <c>Module.to</c> may replace it, so read it per use).</summary>
+    internal Tensor Weight => weight;
+
+    /// <summary>The epsilon added to the mean square.</summary>
+    internal double Epsilon => _eps;
+
     public override Tensor forward(Tensor x)
     {
         if (RmsNormKernel.Applies(x, weight)) return RmsNormKernel.Apply(x, weight, _eps);

@@ -36,6 +36,12 @@ internal sealed class RotaryEmbedding : IDisposable
         _attentionScalar = _attentionFactor.ToScalar();
     }
 
+    /// <summary>The inverse frequencies [rotary_dim / 2] in float32 (the default schedule when the scaling is dynamic).</summary>
+    internal Tensor InverseFrequencies => _invFreq;
+
+    /// <summary>The factor cos and sin are scaled by (YaRN's attention factor; 1 otherwise).</summary>
+    internal double AttentionFactor => _attentionFactor;
+
     /// <summary>1 / theta^(arange(0, dim, 2) / dim) in float32, as transformers computes it.</summary>
     private static Tensor BaseFrequencies(double theta, int dim)
     {

@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Numerics.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace TestTimeScaling.Torch;
+
+/// <summary>
+/// A decode step (every row appends one token) of a CPU float32 decoder run entirely in managed code over the
+/// tensors' memory: embedding rows, RMSNorm, the fused q/k/v product, Qwen3's q/k norm, rotary, the KV write into each
+/// row's cache slot, attention over the row's keys (its shared segment's, then its own), o_proj, the fused gate/up product, the activation, down_proj,
+/// the final norm and the head. No torch op runs inside it but the allocation of the result.
+/// </summary>
+/// <remarks>
+/// <para>Why: a batch-1 step of a small model is a few dozen small products and many element-wise ops. Through libtorch
+/// each op is a native call, and libtorch's OpenMP threads spin after every parallel op, so managed kernels (the
+/// <see cref="Gemv"/>) interleaved with torch ops took turns with those threads on the cores (docs/benchmarks.md,
+/// "Decode kernels"). With no torch op in the step, the OpenMP threads sleep and the managed products own the cores.</para>
+/// <para>It applies (<see cref="TryForward"/>) to rows that each add exactly one token, at most <see cref="Gemv.MaxRows"/>
+/// of them, under no autograd, with the fused projections fused, and not past max_position_embeddings under dynamic
+/// rope scaling; anything else (prefill, ragged chunks, more rows, CUDA, other dtypes) keeps the torch path. Rows that
+/// reference a shared segment read it in place, each row once (at most <see cref="Gemv.MaxRows"/> of them, so the
+/// segment stays in cache between them), instead of the torch path's cascade. Results equal the torch path's within float32 rounding of
+/// reordered sums (about 1e-6 relative); the cache it leaves is the torch path's, slot for slot.</para>
+/// <para>Thread safety: each concurrent caller takes its own scratch buffers; the weights are only read.</para>
+/// </remarks>
+internal sealed unsafe class ManagedDecodeStep
+{
+    private readonly ModelConfig _config;
+    private readonly LlamaBackbone _model;
+    private readonly Projection? _head;
+    private readonly ManagedActivation _activation;
+    private readonly int?[] _windows;
+    private readonly ConcurrentBag<ManagedStepBuffers> _buffers = [];
+    private ManagedWeights? _weights;
+
+    /// <param name="config">The decoder's architecture.</param>
+    /// <param name="model">Its trunk.</param>
+    /// <param name="head">lm_head or the score head; null when the head is the tied embedding.</param>
+    public ManagedDecodeStep(ModelConfig config, LlamaBackbone model, Projection? head)
+    {
+        _config = config;
+        _model = model;
+        _head = head;
+        _activation = new ManagedActivation(config.HiddenAct);
+        _windows = Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(l => config.IsSlidingLayer(l) ? config.EffectiveSlidingWindow : null).ToArray();
+    }
+
+    /// <summary>
+    /// Whether <see cref="LlamaDecoder"/>'s decode steps that qualify run in managed code (default true). Off (or with
+    /// <see cref="CpuKernel.Enabled"/> off), every step takes the torch path, so a benchmark can compare both in one process.
+    /// </summary>
+    public static bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Appends one token per row (<paramref name="inputIds"/> [B, 1]) to <paramref name="cache"/> and returns the head's
+    /// output [B, outputs] when the step qualifies; null (nothing done) when it must take the torch path. The caller
+    /// has checked that the shapes agree with the cache.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A token id is outside the vocabulary.</exception>
+    public Tensor? TryForward(Tensor inputIds, KvCache cache, IReadOnlyList<long> valid, Device device, ScalarType dtype)
+    {
+        int rows = cache.RowCount;
+        if (!CpuKernel.Enabled || device.type != DeviceType.CPU || dtype != ScalarType.Float32) return null;
+        if (rows < 1 || rows > Gemv.MaxRows || inputIds.dim() != 2 || inputIds.shape[1] != 1) return null;
+        if (cache.Device.type != DeviceType.CPU || cache.DType != ScalarType.Float32) return null;
+        long longest = 0;
+        for (int b = 0; b < rows; b++)
+        {
+            // A full row lets the torch path raise its capacity error.
+            if (valid[b] != 1 || cache.Lengths[b] + 1 > cache.Capacity) return null;
+            longest = Math.Max(longest, cache.Lengths[b] + 1);
+        }
+        // Dynamic NTK frequencies depend on the call's length past the context: the torch path computes them.
+        if (_config.RopeScaling?.RopeType == "dynamic" && longest > _config.MaxPositionEmbeddings) return null;
+        if (inputIds.dtype != ScalarType.Int64 || inputIds.device_type != DeviceType.CPU || !inputIds.is_contiguous()) return null;
+        if (is_grad_enabled()) return null;
+        var weights = Weights();
+        if (weights is null) return null;
+
+        long* ids = TensorMemory.Longs(inputIds);
+        for (int b = 0; b < rows; b++)
+            if ((ulong)ids[b] >= (ulong)_config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(inputIds), ids[b], $"Token ids must be in [0, {_config.VocabSize}).");
+
+        // A layer's buffer is read through one span (int-indexed bytes): a cache that could outgrow it takes the torch path.
+        long slots = Math.Max(cache.SuffixWidth, cache.Capacity) + 1L;
+        if (rows * _config.NumKeyValueHeads * slots * _config.HeadDim * sizeof(float) > int.MaxValue) return null;
+        cache.PrepareAppend(valid);
+        if (!_buffers.TryTake(out var buffers)) buffers = new ManagedStepBuffers(_config);
+        var output = empty([rows, weights.HeadOutputs], ScalarType.Float32, CPU);
+        try
+        {
+            Run(weights, buffers, ids, cache, rows, Math.Min(get_num_threads(), Gemv.ThreadLimit), TensorMemory.Floats(output));
+        }
+        catch
+        {
+            // The cache keeps its lengths (what was written lies past them); nothing of the step stays alive.
+            output.Dispose();
+            throw;
+        }
+        finally
+        {
+            _buffers.Add(buffers);
+        }
+        cache.Advance(valid);
+        return output;
+    }
+
+    /// <summary>The weights' addresses, taken again when a tensor was replaced since; null when they do not qualify.</summary>
+    private ManagedWeights? Weights()
+    {
+        var weights = Volatile.Read(ref _weights);
+        if (weights is not null && weights.Matches(_model, _head)) return weights;
+        weights = ManagedWeights.Capture(_model, _head, _config);
+        Volatile.Write(ref _weights, weights);
+        return weights;
+    }
+
+    private void Run(ManagedWeights w, ManagedStepBuffers s, long* ids, KvCache cache, int rows, int threads, float* logits)
+    {
+        int hidden = _config.HiddenSize, heads = _config.NumAttentionHeads, kvHeads = _config.NumKeyValueHeads, dim = _config.HeadDim;
+        int inner = _config.IntermediateSize, rotary = w.Rotary.Dim, qkvWidth = (heads + 2 * kvHeads) * dim;
+        int slots = cache.SuffixWidth + 1;
+        float* h = s.Hidden, normed = s.Normed, qkv = s.Qkv, cos = s.Cos, sin = s.Sin;
+        var at = s.Rows;
+        int longest = 0;
+        for (int b = 0; b < rows; b++)
+        {
+            // The new token sits at the row's length; its suffix slot is that less the row's shared part.
+            at[b] = new ManagedAttention.RowKeys { Position = cache.Lengths[b], Shared = (int)cache.SharedLengths[b] };
+            longest = Math.Max(longest, (int)at[b].Position + 1);
+            new ReadOnlySpan<float>(w.Embedding + ids[b] * hidden, hidden).CopyTo(new Span<float>(h + (long)b * hidden, hidden));
+            w.Rotary.Fill(at[b].Position, cos + (long)b * rotary, sin + (long)b * rotary);
+        }
+        // Each (row, head) keeps its weights and, after them, the inverse of their sum.
+        int scoreStride = longest + 1;
+        float* scores = s.Scores(rows * heads, scoreStride);
+        var shape = new ManagedAttention.Shape(rows, heads, kvHeads, dim, slots, qkvWidth);
+
+        for (int l = 0; l < _config.NumHiddenLayers; l++)
+        {
+            var layer = w.Layer(l);
+            ManagedRmsNorm.Apply(h, layer.InputNorm, normed, rows, hidden, layer.InputNormEpsilon);
+            Gemv.Multiply(layer.Qkv, normed, layer.QkvBias, qkv, rows, hidden, qkvWidth, threads);
+            float* keys = TensorMemory.Floats(cache.KeyBuffer(l));
+            float* values = TensorMemory.Floats(cache.ValueBuffer(l));
+            PointAtSegments(cache, l, at, rows);
+            for (int b = 0; b < rows; b++)
+            {
+                float* row = qkv + (long)b * qkvWidth;
+                float* c = cos + (long)b * rotary, sn = sin + (long)b * rotary;
+                for (int head = 0; head < heads; head++)
+                    PositionHead(row + head * dim, dim, layer.QueryNorm, layer.HeadNormEpsilon, c, sn, rotary);
+                for (int g = 0; g < kvHeads; g++)
+                {
+                    float* key = row + (heads + g) * dim;
+                    PositionHead(key, dim, layer.KeyNorm, layer.HeadNormEpsilon, c, sn, rotary);
+                    long slot = (((long)b * kvHeads + g) * slots + at[b].Position - at[b].Shared) * dim;
+                    new ReadOnlySpan<float>(key, dim).CopyTo(new Span<float>(keys + slot, dim));
+                    new ReadOnlySpan<float>(row + (heads + kvHeads + g) * dim, dim).CopyTo(new Span<float>(values + slot, dim));
+                }
+            }
+            ManagedAttention.Run(shape, qkv, keys, values, at, _windows[l], s.Attention, scores, scoreStride, threads);
+            Gemv.Multiply(layer.Output, s.Attention, layer.OutputBias, s.Projected, rows, heads * dim, hidden, threads);
+            AddInPlace(h, s.Projected, rows * hidden);
+
+            ManagedRmsNorm.Apply(h, layer.PostNorm, normed, rows, hidden, layer.PostNormEpsilon);
+            Gemv.Multiply(layer.GateUp, normed, layer.GateUpBias, s.GateUp, rows, hidden, 2 * inner, threads);
+            _activation.Apply(s.GateUp, s.Activated, rows, inner);
+            Gemv.Multiply(layer.Down, s.Activated, layer.DownBias, s.Projected, rows, inner, hidden, threads);
+            AddInPlace(h, s.Projected, rows * hidden);
+        }
+        ManagedRmsNorm.Apply(h, w.FinalNorm, normed, rows, hidden, w.FinalNormEpsilon);
+        Gemv.Multiply(w.Head, normed, w.HeadBias, logits, rows, hidden, w.HeadOutputs, threads);
+    }
+
+    // Each row's shared segment of layer l (rows of one fork share one: its address is taken once per layer).
+    private static void PointAtSegments(KvCache cache, int layer, ManagedAttention.RowKeys* at, int rows)
+    {
+        for (int b = 0; b < rows; b++)
+        {
+            if (cache.SegmentOf(b) is not { } segment)
+            {
+                at[b].SegmentKeys = at[b].SegmentValues = 0;
+                continue;
+            }
+            int same = 0;
+            while (same < b && !ReferenceEquals(cache.SegmentOf(same), segment)) same++;
+            if (same < b)
+            {
+                at[b].SegmentKeys = at[same].SegmentKeys;
+                at[b].SegmentValues = at[same].SegmentValues;
+            }
+            else
+            {
+                at[b].SegmentKeys = (nint)TensorMemory.Floats(segment.Keys(layer));
+                at[b].SegmentValues = (nint)TensorMemory.Floats(segment.Values(layer));
+            }
+            at[b].SegmentLength = (int)segment.Length;
+        }
+    }
+
+    // Qwen3's per-head norm (when the layer has one), then the rotation of the head's leading dimensions.
+    private static void PositionHead(float* x, int dim, float* norm, float eps, float* cos, float* sin, int rotary)
+    {
+        if (norm is not null) ManagedRmsNorm.Apply(x, norm, x, 1, dim, eps);
+        ManagedRotary.Rotate(x, cos, sin, rotary);
+    }
+
+    private static void AddInPlace(float* x, float* y, int count) =>
+        TensorPrimitives.Add(new ReadOnlySpan<float>(x, count), new ReadOnlySpan<float>(y, count), new Span<float>(x, count));
+}
