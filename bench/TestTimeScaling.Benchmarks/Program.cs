@@ -39,6 +39,16 @@ if (args is ["--peer-smoke", ..])
     return;
 }
 
+if (args is ["--batched-vs-sequential", ..])
+{
+    // n samples as one batched call against n single-sample calls (issue 11: >= 20x at n = 64 on the 22.6M model),
+    // with the step times and roofline that bound the ratio, from one process: [model] [n] [threads].
+    BatchedVsSequential.Run(Console.Out, args.Length > 1 ? args[1] : "22.6M",
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2);
+    return;
+}
+
 if (args is ["--shared-prefix", ..])
 {
     // The shared-prefix figures (KV bytes against the ideal, fork and decode-step ratios) from one process;

@@ -279,7 +279,6 @@ public sealed class DecodeScheduler
             return;
         }
         var pieces = batch.Select(j => j.Prefill!.Next()).ToList();
-        var keyLengths = pieces.Select(p => p.Cache.Lengths.Select((l, r) => l + p.Tokens[r].Length).Max()).ToArray();
         using var combined = KvCache.Concatenate(pieces.Select(p => p.Cache).ToList());
         using var logits = PrefixCache.Feed(Model, combined, pieces.SelectMany(p => p.Tokens).ToList());
         int offset = 0;
@@ -287,7 +286,7 @@ public sealed class DecodeScheduler
         {
             var job = batch[i].Prefill!;
             int rows = pieces[i].Tokens.Count;
-            job.Meter.Forward(combined, rows, pieces[i].RealTokens, keyLengths[i]);
+            job.Meter.Forward(combined, offset, rows, pieces[i].RealTokens);
             job.Meter.Prefilled(pieces[i].RealTokens);
             var own = combined.CopyRows(Enumerable.Range(offset, rows).ToList());
             job.Advance(logits.narrow(0, offset, rows).clone(), own);
@@ -324,14 +323,21 @@ public sealed class DecodeScheduler
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="request"/> can start beside what runs: the rows within <see cref="DecodeSchedulerOptions.MaxRows"/>
+    /// and the batch's KV cache within <see cref="DecodeSchedulerOptions.MaxKvCacheBytes"/>, counting every shared
+    /// segment (a forked prompt) once and each row's own suffix (<see cref="KvFootprint"/>).
+    /// </summary>
     private bool Fits(ScheduledRequest request, DecodeSchedulerOptions options)
     {
         int rows = _members.Sum(m => m.Live.Count) + _prefilling.Sum(p => p.Rows.Count);
         if (rows == 0) return true; // alone, a call too large for the limits still runs
-        int total = rows + request.Rows.Count;
-        if (total > options.MaxRows) return false;
-        int capacity = Math.Max(request.Capacity, Math.Max(_cache?.Capacity ?? 0, _prefilling.Select(p => p.Capacity).DefaultIfEmpty(0).Max()));
-        return (long)total * (capacity + 1) * _bytesPerToken <= options.MaxKvCacheBytes;
+        if (rows + request.Rows.Count > options.MaxRows) return false;
+        // A prefill under way is counted as the rows it will fork to, so admission never depends on how far it got.
+        var calls = _members.Select(m => (m.Live.Count, m.Footprint))
+            .Concat(_prefilling.Select(p => (p.Rows.Count, p.Footprint)))
+            .Append((request.Rows.Count, request.Footprint));
+        return KvFootprint.BatchBytes(calls, _bytesPerToken) <= options.MaxKvCacheBytes;
     }
 
     /// <summary>
@@ -478,21 +484,13 @@ public sealed class DecodeScheduler
     {
         var cache = _cache!;
         var lastTokens = _members.SelectMany(m => m.Live.Select(r => (long)m.Rows[r].Generated[^1])).ToArray();
-        int offset = 0;
-        var keyLengths = new long[_members.Count];
-        for (int i = 0; i < _members.Count; i++)
-        {
-            int n = _members[i].Live.Count;
-            for (int r = offset; r < offset + n; r++) keyLengths[i] = Math.Max(keyLengths[i], cache.Lengths[r] + 1);
-            offset += n;
-        }
         using (var scope = NewDisposeScope())
         {
             using var input = tensor(lastTokens, [lastTokens.Length, 1], dtype: ScalarType.Int64, device: Model.Device);
             _logits = Model.Forward(input, cache, Enumerable.Repeat(1L, lastTokens.Length).ToArray()).MoveToOuterDisposeScope();
         }
-        for (int i = 0; i < _members.Count; i++)
-            _members[i].Meter.Forward(cache, _members[i].Live.Count, _members[i].Live.Count, keyLengths[i]);
+        for (int i = 0, offset = 0; i < _members.Count; offset += _members[i].Live.Count, i++)
+            _members[i].Meter.Forward(cache, offset, _members[i].Live.Count, _members[i].Live.Count);
         Interlocked.Increment(ref _decodeSteps);
         foreach (var engine in _members.Select(m => m.Engine).Distinct()) engine.OnDecodeStep();
         DecodeStepRan?.Invoke(lastTokens.Length, _members.Count);

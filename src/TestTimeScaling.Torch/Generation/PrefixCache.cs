@@ -106,9 +106,8 @@ internal sealed class PrefixCache : IDisposable
     internal static Tensor Feed(LlamaDecoder model, KvCache cache, IReadOnlyList<int[]> tokens, UsageMeter meter)
     {
         long real = tokens.Sum(t => (long)t.Length);
-        long keyLength = cache.Lengths.Select((l, r) => l + tokens[r].Length).Max();
         var logits = Feed(model, cache, tokens);
-        meter.Forward(cache, tokens.Count, real, keyLength);
+        meter.Forward(cache, 0, tokens.Count, real);
         meter.Prefilled(real);
         return logits;
     }

@@ -32,6 +32,8 @@ internal sealed class ScheduledRequest
         _allowance = request.MaxTotalNewTokens;
         for (int p = 0; p < contexts.Length; p++)
             for (int n = 0; n < request.N; n++) Rows.Add(new SampleRow(p, contexts[p]));
+        // The engine's caches keep the default sharing threshold.
+        Footprint = KvFootprint.Of(contexts, promptLength, request.N, capacity, KvCache.DefaultMinSharedTokens);
     }
 
     public GenerationEngine Engine { get; }
@@ -42,6 +44,9 @@ internal sealed class ScheduledRequest
 
     /// <summary>Tokens each of its rows may need to hold.</summary>
     public int Capacity { get; }
+
+    /// <summary>What its rows are expected to hold in the batch's KV cache (shared segments counted once).</summary>
+    public KvFootprint Footprint { get; }
 
     public CancellationToken CancellationToken { get; }
     public UsageMeter Meter { get; }

@@ -53,10 +53,10 @@ internal sealed class AttentionStep : IDisposable
     /// </summary>
     public IReadOnlyList<SharedPrefixGroup> SharedGroups { get; private init; } = [];
 
-    /// <summary>Additive float32 form of <see cref="Mask"/>, [B, T, SuffixLength] (0 or -inf); only with shared groups.</summary>
+    /// <summary>Additive float32 form of <see cref="Mask"/>, [B, T, SuffixLength] (0 or -inf); only with shared groups or in a cached step of one token per row.</summary>
     public Tensor? SuffixBias { get; private init; }
 
-    /// <summary>Additive float32 form of <see cref="SlidingMask"/>, [B, T, SuffixLength]; only with shared groups and sliding layers.</summary>
+    /// <summary>Additive float32 form of <see cref="SlidingMask"/>, [B, T, SuffixLength]; only with sliding layers, when <see cref="SuffixBias"/> is set.</summary>
     public Tensor? SlidingSuffixBias { get; private init; }
 
     /// <summary>A causal step over a whole sequence without a cache (training, reference forward).</summary>
@@ -125,7 +125,16 @@ internal sealed class AttentionStep : IDisposable
             using var inWindow = (keys > query - width).logical_or(pad!);
             sliding = mask.logical_and(inWindow);
         }
-        if (!anyShared) return new AttentionStep(pos, mask, sliding, write, keyLength, suffixLength);
+        // A decode step (one token per row) attends through DecodeAttention, which takes the mask as an additive bias.
+        if (!anyShared && tokensPerRow != 1) return new AttentionStep(pos, mask, sliding, write, keyLength, suffixLength);
+        if (!anyShared)
+        {
+            return new AttentionStep(pos, mask, sliding, write, keyLength, suffixLength)
+            {
+                SuffixBias = Bias(mask),
+                SlidingSuffixBias = sliding is null ? null : Bias(sliding),
+            };
+        }
         return new AttentionStep(pos, mask, sliding, write, keyLength, suffixLength)
         {
             SharedGroups = SharedPrefixGroups(cache, pos, pad, slidingWindow),

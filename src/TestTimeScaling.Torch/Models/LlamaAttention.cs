@@ -83,6 +83,9 @@ internal sealed class LlamaAttention : nn.Module
             // Rows that share a segment: the segment read once for all of them, then merged with each row's suffix.
             if (step.SharedGroups.Count > 0)
                 return o_proj.forward(CascadeAttention.Forward(q, k, v, step, layer, _sliding)).MoveToOuterDisposeScope();
+            // A decode step: two small products, cheaper than SDPA's masked CPU kernel at these shapes.
+            if (length == 1 && DecodeAttention.Enabled && step.SuffixBias is { } bias)
+                return o_proj.forward(DecodeAttention.Forward(q, k, v, _sliding ? step.SlidingSuffixBias! : bias)).MoveToOuterDisposeScope();
         }
 
         // Grouped-query attention without copying keys: fold the query heads that share a key/value

@@ -48,26 +48,45 @@ public sealed class ConcurrentThroughputMeasurement(ITestOutputHelper output)
         using var _ = engine;
         SampleRequest Request(int i) => new() { Prompt = prompts[i], Options = new() { Temperature = 0.8, MaxNewTokens = maxNew, Seed = i } };
         // Fastest of several rounds of each (round 0 warms up): on a shared machine the minimum is the least disturbed.
-        double fastestSequential = double.MaxValue, fastestConcurrent = double.MaxValue;
-        for (int round = 0; round < 10; round++)
+        // Each round runs both attention forms of the decode steps (DecodeAttention, SDPA), interleaved.
+        var fastestSequential = new Dictionary<bool, double> { [true] = double.MaxValue, [false] = double.MaxValue };
+        var fastestConcurrent = new Dictionary<bool, double>(fastestSequential);
+        try
         {
-            long steps = engine.Scheduler.DecodeSteps;
-            var clock = Stopwatch.StartNew();
-            long sequentialTokens = 0;
-            for (int i = 0; i < prompts.Count; i++) sequentialTokens += (await engine.SampleAsync(Request(i))).Usage.GeneratedTokens;
-            double sequential = clock.Elapsed.TotalMilliseconds;
-            long sequentialSteps = engine.Scheduler.DecodeSteps - steps;
-            steps = engine.Scheduler.DecodeSteps;
-            clock.Restart();
-            var results = await Task.WhenAll(Enumerable.Range(0, prompts.Count).Select(i => engine.SampleAsync(Request(i))));
-            double concurrent = clock.Elapsed.TotalMilliseconds;
-            long concurrentSteps = engine.Scheduler.DecodeSteps - steps;
-            long concurrentTokens = results.Sum(r => r.Usage.GeneratedTokens);
-            if (round > 0) (fastestSequential, fastestConcurrent) = (Math.Min(fastestSequential, sequential), Math.Min(fastestConcurrent, concurrent));
-            output.WriteLine($"{name}, round {round}: sequential {sequentialTokens} tokens in {sequential:F0} ms ({sequentialSteps} steps), concurrent {concurrentTokens} tokens in {concurrent:F0} ms ({concurrentSteps} steps): {sequential / concurrent:F2}x");
+            for (int round = 0; round < 10; round++)
+            foreach (bool decodeAttention in new[] { true, false })
+            {
+                DecodeAttention.Enabled = decodeAttention;
+                long steps = engine.Scheduler.DecodeSteps;
+                var clock = Stopwatch.StartNew();
+                long sequentialTokens = 0;
+                for (int i = 0; i < prompts.Count; i++) sequentialTokens += (await engine.SampleAsync(Request(i))).Usage.GeneratedTokens;
+                double sequential = clock.Elapsed.TotalMilliseconds;
+                long sequentialSteps = engine.Scheduler.DecodeSteps - steps;
+                steps = engine.Scheduler.DecodeSteps;
+                clock.Restart();
+                var results = await Task.WhenAll(Enumerable.Range(0, prompts.Count).Select(i => engine.SampleAsync(Request(i))));
+                double concurrent = clock.Elapsed.TotalMilliseconds;
+                long concurrentSteps = engine.Scheduler.DecodeSteps - steps;
+                long concurrentTokens = results.Sum(r => r.Usage.GeneratedTokens);
+                if (round > 0)
+                {
+                    fastestSequential[decodeAttention] = Math.Min(fastestSequential[decodeAttention], sequential);
+                    fastestConcurrent[decodeAttention] = Math.Min(fastestConcurrent[decodeAttention], concurrent);
+                }
+                output.WriteLine($"{name}, round {round}, {Form(decodeAttention)}: sequential {sequentialTokens} tokens in {sequential:F0} ms ({sequentialSteps} steps), concurrent {concurrentTokens} tokens in {concurrent:F0} ms ({concurrentSteps} steps): {sequential / concurrent:F2}x");
+            }
         }
-        double best = fastestSequential / fastestConcurrent;
-        output.WriteLine($"{name}: fastest sequential {fastestSequential:F0} ms, fastest concurrent {fastestConcurrent:F0} ms");
-        output.WriteLine($"{name}: best ratio {best:F2}x");
+        finally
+        {
+            DecodeAttention.Enabled = true;
+        }
+        foreach (bool form in new[] { true, false })
+        {
+            output.WriteLine($"{name}, {Form(form)}: fastest sequential {fastestSequential[form]:F0} ms, fastest concurrent {fastestConcurrent[form]:F0} ms");
+            output.WriteLine($"{name}, {Form(form)}: best ratio {fastestSequential[form] / fastestConcurrent[form]:F2}x");
+        }
     }
+
+    private static string Form(bool decodeAttention) => decodeAttention ? "DecodeAttention" : "SDPA";
 }

@@ -9,7 +9,7 @@ namespace TestTimeScaling.Torch.Tests.Generation;
 
 /// <summary>
 /// Where a continuous-batching decode step's time goes (TTS_MEASURE=1), on the 3.3M random Llama of the
-/// ConcurrentRequests bench at one thread: the forward pass of 8 ragged rows against 1 row, the batched draw of 8
+/// ConcurrentRequests bench at one thread: the forward pass of 8 ragged rows against 1 row (attention by DecodeAttention and by SDPA), the batched draw of 8
 /// rows from 8 generators against 1 row from 1, and the scheduler's whole step per row count. Fastest of many
 /// interleaved repetitions; printed, not asserted.
 /// </summary>
@@ -32,12 +32,16 @@ public sealed class DecodeStepProfileMeasurement(ITestOutputHelper output)
             using var noGrad = no_grad();
             var forward = new Dictionary<int, double>();
             var draw = new Dictionary<int, double>();
-            foreach (int rows in new[] { 1, 8 }) (forward[rows], draw[rows]) = (double.MaxValue, double.MaxValue);
+            // Rows 1 and 8 through DecodeAttention; 10 and 80 mark the same steps through SDPA (DecodeAttention off).
+            int[] cases = [1, 8, 10, 80];
+            foreach (int c in cases) (forward[c], draw[c]) = (double.MaxValue, double.MaxValue);
             var options = new SamplingOptions { Temperature = 0.8 };
             for (int round = 0; round < 40; round++)
             {
-                foreach (int rows in new[] { 1, 8 })
+                foreach (int key in cases)
                 {
+                    int rows = key >= 10 ? key / 10 : key;
+                    DecodeAttention.Enabled = key < 10;
                     using var cache = new KvCache(config, rows, 128, model.Device, model.DType);
                     using (var scope = NewDisposeScope())
                     {
@@ -66,18 +70,19 @@ public sealed class DecodeStepProfileMeasurement(ITestOutputHelper output)
                     }
                     if (round > 0)
                     {
-                        forward[rows] = Math.Min(forward[rows], step.Elapsed.TotalMilliseconds / 16);
-                        draw[rows] = Math.Min(draw[rows], drawClock.Elapsed.TotalMilliseconds / 16);
+                        forward[key] = Math.Min(forward[key], step.Elapsed.TotalMilliseconds / 16);
+                        draw[key] = Math.Min(draw[key], drawClock.Elapsed.TotalMilliseconds / 16);
                     }
                     foreach (var g in generators) g.Dispose();
                 }
             }
-            foreach (int rows in new[] { 1, 8 })
-                output.WriteLine($"{rows} row(s): forward {forward[rows]:F3} ms, draw {draw[rows]:F3} ms");
-            output.WriteLine($"8 rows / 1 row: forward {forward[8] / forward[1]:F2}x, draw {draw[8] / draw[1]:F2}x");
+            foreach (int key in cases)
+                output.WriteLine($"{(key >= 10 ? key / 10 : key)} row(s), attention by {(key >= 10 ? "SDPA" : "DecodeAttention")}: forward {forward[key]:F3} ms, draw {draw[key]:F3} ms");
+            output.WriteLine($"8 rows / 1 row: forward {forward[8] / forward[1]:F2}x (SDPA: {forward[80] / forward[10]:F2}x), draw {draw[8] / draw[1]:F2}x");
         }
         finally
         {
+            DecodeAttention.Enabled = true;
             set_num_threads(threads);
         }
     }
