@@ -19,6 +19,13 @@ if (args is ["--decode-step", ..])
     return;
 }
 
+if (args is ["--peer-smoke-q8", ..])
+{
+    // Q8_0 decode against llama.cpp on the same Q8_0 weights, with the fp32 engine as the A/B reference: [rounds].
+    QuantizedPeerSmoke.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
+    return;
+}
+
 if (args is ["--peer-smoke", ..])
 {
     // One untimed-by-BenchmarkDotNet pass of the side-by-side suite: parity check and one run of each side per cell.
