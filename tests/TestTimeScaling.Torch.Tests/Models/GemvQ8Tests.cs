@@ -76,6 +76,8 @@ public class GemvQ8Tests
     [InlineData(9, 129, 301, true, 3)]
     [InlineData(16, 64, 300, true, 2)]
     [InlineData(1, 256, 301, true, 2)]
+    [InlineData(1, 64, 9, true, 1)]
+    [InlineData(1, 96, 6, false, 1)]
     [InlineData(2, 4096, 13, false, 2)]
     public void EqualsTorchLinearOverTheDequantizedWeights(int rows, int inputs, int outputs, bool withBias, int threads)
     {

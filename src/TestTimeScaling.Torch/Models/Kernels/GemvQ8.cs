@@ -76,6 +76,7 @@ internal static unsafe class GemvQ8
             {
                 float* xr = x + (long)r * inputs, yr = y + (long)r * outputs;
                 int o = start;
+                if (inputs % Q8Block.Size == 0) for (; o + 4 <= end; o += 4) Quad(w, xr, b, yr, o);
                 for (; o + 2 <= end; o += 2) Pair(w, xr, b, yr, o, o + 1);
                 if (o < end) Pair(w, xr, b, yr, o, o);
                 break;
@@ -118,6 +119,39 @@ internal static unsafe class GemvQ8
         y[o0] = y0 + (b is null ? 0f : b[o0]);
         y[o1] = y1 + (b is null ? 0f : b[o1]);
     }
+
+    /// <summary>
+    /// Weight rows <paramref name="o"/> .. o + 3 against one row of x, rows of whole blocks only: four independent
+    /// sums per block keep the loop from waiting on one accumulator, and the call and the final reductions are shared
+    /// by four rows.
+    /// </summary>
+    private static void Quad(Q8Matrix w, float* x, float* b, float* y, int o)
+    {
+        int inputs = w.Inputs, full = inputs / Q8Block.Size, blocks = w.BlocksPerRow;
+        sbyte* q0 = w.Quants + (long)o * inputs, q1 = q0 + inputs, q2 = q1 + inputs, q3 = q2 + inputs;
+        float* s0 = w.Scales + (long)o * blocks, s1 = s0 + blocks, s2 = s1 + blocks, s3 = s2 + blocks;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int k = 0; k < full; k++)
+        {
+            int at = k * Q8Block.Size;
+            Sse.Prefetch0(q3 + at + PrefetchDistance);
+            var xl = Vector512.Load(x + at);
+            var xh = Vector512.Load(x + at + 16);
+            a0 = Avx512F.FusedMultiplyAdd(Avx512F.FusedMultiplyAdd(Widen(q0 + at + 16), xh, Avx512F.Multiply(Widen(q0 + at), xl)), Vector512.Create(s0[k]), a0);
+            a1 = Avx512F.FusedMultiplyAdd(Avx512F.FusedMultiplyAdd(Widen(q1 + at + 16), xh, Avx512F.Multiply(Widen(q1 + at), xl)), Vector512.Create(s1[k]), a1);
+            a2 = Avx512F.FusedMultiplyAdd(Avx512F.FusedMultiplyAdd(Widen(q2 + at + 16), xh, Avx512F.Multiply(Widen(q2 + at), xl)), Vector512.Create(s2[k]), a2);
+            a3 = Avx512F.FusedMultiplyAdd(Avx512F.FusedMultiplyAdd(Widen(q3 + at + 16), xh, Avx512F.Multiply(Widen(q3 + at), xl)), Vector512.Create(s3[k]), a3);
+        }
+        y[o] = Vector512.Sum(a0) + (b is null ? 0f : b[o]);
+        y[o + 1] = Vector512.Sum(a1) + (b is null ? 0f : b[o + 1]);
+        y[o + 2] = Vector512.Sum(a2) + (b is null ? 0f : b[o + 2]);
+        y[o + 3] = Vector512.Sum(a3) + (b is null ? 0f : b[o + 3]);
+    }
+
+    /// <summary>Sixteen quants widened to fp32, unscaled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Widen(sbyte* q) =>
+        Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q)));
 
     /// <summary>Weight row <paramref name="o"/> against four rows of x (some may repeat).</summary>
     private static void Four(Q8Matrix w, int o, float* x0, float* x1, float* x2, float* x3, float* b, float* y0, float* y1, float* y2, float* y3)
