@@ -19,9 +19,6 @@ internal sealed unsafe class QuantizedDecodeWeights
     /// <summary>The head's copy [outputs, hidden] (the tied embedding's when the head is tied).</summary>
     public Q8Matrix Head { get; }
 
-    /// <summary>Bytes all the copies hold.</summary>
-    public long ByteCount => Head.ByteCount + _layers.Sum(l => l.Qkv.ByteCount + l.Output.ByteCount + l.GateUp.ByteCount + l.Down.ByteCount);
-
     /// <summary>Layer <paramref name="index"/>'s copies.</summary>
     public Layer LayerAt(int index) => _layers[index];
 
