@@ -101,7 +101,7 @@ public class LlamaCppSideBySideBenchmarks
         Console.WriteLine($"// Parity: prompt logits of {Model} equal llama.cpp's within {diff:E2}.");
     }
 
-    private static string WriteTokenizer(string directory, int symbols)
+    internal static string WriteTokenizer(string directory, int symbols)
     {
         var vocab = new JsonObject();
         for (int i = 0; i < symbols; i++) vocab[$"t{i}"] = i;

@@ -28,6 +28,22 @@ if (args is ["--decode-step", ..])
     return;
 }
 
+if (args is ["--q8-kernels", ..])
+{
+    // Every projection of a peer model once, fp32 Gemv against Q8_0 GemvQ8 at 1 and 8 rows, with the roofline: [model] [rounds] [threads].
+    QuantizedKernelPass.Run(Console.Out, args.Length > 1 ? args[1] : "124.7M",
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2);
+    return;
+}
+
+if (args is ["--peer-smoke-q8", ..])
+{
+    // Q8_0 decode against llama.cpp on the same Q8_0 weights, with the fp32 engine as the A/B reference: [rounds].
+    QuantizedPeerSmoke.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
+    return;
+}
+
 if (args is ["--peer-smoke", ..])
 {
     // One untimed-by-BenchmarkDotNet pass of the side-by-side suite: parity check and one run of each side per cell.

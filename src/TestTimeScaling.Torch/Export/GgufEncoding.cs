@@ -4,7 +4,7 @@ namespace TestTimeScaling.Torch;
 internal static class GgufEncoding
 {
     /// <summary>Weights per Q8_0 block (ggml's QK8_0).</summary>
-    public const int Q8Block = 32;
+    public const int Q8Block = TestTimeScaling.Torch.Q8Block.Size;
 
     /// <summary>Bytes per Q8_0 block: a half-precision scale and 32 signed bytes.</summary>
     public const int Q8BlockBytes = 2 + Q8Block;
@@ -47,25 +47,17 @@ internal static class GgufEncoding
         return (ushort)((bits + rounding) >> 16);
     }
 
-    /// <summary>
-    /// Q8_0 as ggml's reference quantizer does it: per block of 32, scale d = max|x| / 127 stored as fp16,
-    /// and each weight round(x / d) (half away from zero) in a signed byte.
-    /// </summary>
+    /// <summary>Q8_0 as ggml's reference quantizer does it (<see cref="TestTimeScaling.Torch.Q8Block.Quantize"/>): an fp16 scale, then 32 signed bytes.</summary>
     private static void WriteQ8(BinaryWriter w, ReadOnlySpan<float> values)
     {
         if (values.Length % Q8Block != 0)
             throw new ArgumentException($"Q8_0 needs a multiple of {Q8Block} values, got {values.Length}.", nameof(values));
         Span<byte> block = stackalloc byte[Q8BlockBytes];
+        var quants = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(block[2..]);
         for (int start = 0; start < values.Length; start += Q8Block)
         {
-            var x = values.Slice(start, Q8Block);
-            float amax = 0;
-            foreach (float v in x) amax = MathF.Max(amax, MathF.Abs(v));
-            float d = amax / 127f;
-            float inverse = d != 0 ? 1f / d : 0f;
-            BitConverter.TryWriteBytes(block, BitConverter.HalfToUInt16Bits((Half)d));
-            for (int j = 0; j < Q8Block; j++)
-                block[2 + j] = unchecked((byte)(sbyte)MathF.Round(x[j] * inverse, MidpointRounding.AwayFromZero));
+            var d = TestTimeScaling.Torch.Q8Block.Quantize(values.Slice(start, Q8Block), quants);
+            BitConverter.TryWriteBytes(block, BitConverter.HalfToUInt16Bits(d));
             w.Write(block);
         }
     }

@@ -16,6 +16,7 @@ public sealed class LlamaDecoder : nn.Module
     private readonly Projection? score;
     // The torch-free path of single-token steps (null until the first step asks for it).
     private ManagedDecodeStep? _managedStep;
+    private DecodeWeightFormat _decodeWeights;
     private volatile bool _disposed;
 
     private LlamaDecoder(ModelConfig config, Device device) : base(nameof(LlamaDecoder))
@@ -148,8 +149,35 @@ public sealed class LlamaDecoder : nn.Module
         // A disposed decoder's weights are freed: the addresses the step keeps must not be read (the torch path throws).
         if (_disposed || inputIds.dim() != 2 || inputIds.shape[1] != 1) return null;
         // A benign race: two threads may each build one; either serves.
-        _managedStep ??= new ManagedDecodeStep(Config, model, OutputHead);
+        _managedStep ??= new ManagedDecodeStep(Config, model, OutputHead) { Format = _decodeWeights };
         return _managedStep.TryForward(inputIds, cache, valid, Device, DType);
+    }
+
+    /// <summary>
+    /// The weights the managed decode steps multiply with (default <see cref="DecodeWeightFormat.Float32"/>).
+    /// <see cref="DecodeWeightFormat.Q8_0"/> makes, at the next decode step, a Q8_0 copy of every projection matrix
+    /// (about 1.1 bytes a weight beside the fp32 ones: the model uses more memory, not less) that decode steps of at most
+    /// eight rows on a CPU float32 model then read instead of the fp32 weights; prefill, larger batches and everything
+    /// else keep the fp32 torch path. Outputs change by the quantization error (docs/quantized-decode.md).
+    /// </summary>
+    /// <remarks>
+    /// The copy is retaken when a weight tensor is replaced (loading, <c>to</c>, fusing). After updating weights in
+    /// place (<c>copy_</c>, an optimizer step), set this property again, even to the same value: that drops the copy.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined format.</exception>
+    public DecodeWeightFormat DecodeWeights
+    {
+        get => _decodeWeights;
+        set
+        {
+            if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown decode weight format.");
+            _decodeWeights = value;
+            if (_managedStep is { } step)
+            {
+                step.Format = value;
+                step.Refresh();
+            }
+        }
     }
 
     /// <summary>The step through libtorch's ops, whatever its shape (the arguments are checked by the caller).</summary>

@@ -34,6 +34,7 @@ internal sealed unsafe class ManagedDecodeStep
     private readonly int?[] _windows;
     private readonly ConcurrentBag<ManagedStepBuffers> _buffers = [];
     private ManagedWeights? _weights;
+    private readonly object _quantizeGate = new();
 
     /// <param name="config">The decoder's architecture.</param>
     /// <param name="model">Its trunk.</param>
@@ -53,6 +54,16 @@ internal sealed unsafe class ManagedDecodeStep
     /// <see cref="CpuKernel.Enabled"/> off), every step takes the torch path, so a benchmark can compare both in one process.
     /// </summary>
     public static bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// The weights the step's products read (<see cref="LlamaDecoder.DecodeWeights"/>): under
+    /// <see cref="DecodeWeightFormat.Q8_0"/> the first step quantizes the projections (<see cref="QuantizedDecodeWeights"/>)
+    /// and later steps multiply with that copy until a weight tensor is replaced or <see cref="Refresh"/> is called.
+    /// </summary>
+    public DecodeWeightFormat Format { get; set; }
+
+    /// <summary>Drops the weights' addresses and any quantized copy: the next step takes them again (after in-place weight updates).</summary>
+    public void Refresh() => Volatile.Write(ref _weights, null);
 
     /// <summary>
     /// Appends one token per row (<paramref name="inputIds"/> [B, 1]) to <paramref name="cache"/> and returns the head's
@@ -79,6 +90,7 @@ internal sealed unsafe class ManagedDecodeStep
         if (is_grad_enabled()) return null;
         var weights = Weights();
         if (weights is null) return null;
+        var quantized = Format == DecodeWeightFormat.Q8_0 ? Quantized(weights) : null;
 
         long* ids = TensorMemory.Longs(inputIds);
         for (int b = 0; b < rows; b++)
@@ -93,7 +105,7 @@ internal sealed unsafe class ManagedDecodeStep
         var output = empty([rows, weights.HeadOutputs], ScalarType.Float32, CPU);
         try
         {
-            Run(weights, buffers, ids, cache, rows, Math.Min(get_num_threads(), Gemv.ThreadLimit), TensorMemory.Floats(output));
+            Run(weights, quantized, buffers, ids, cache, rows, Math.Min(get_num_threads(), Gemv.ThreadLimit), TensorMemory.Floats(output));
         }
         catch
         {
@@ -119,7 +131,21 @@ internal sealed unsafe class ManagedDecodeStep
         return weights;
     }
 
-    private void Run(ManagedWeights w, ManagedStepBuffers s, long* ids, KvCache cache, int rows, int threads, float* logits)
+    /// <summary>The Q8_0 copy of <paramref name="weights"/>, made by the first step that needs it (one thread quantizes, others wait).</summary>
+    private QuantizedDecodeWeights Quantized(ManagedWeights weights)
+    {
+        if (weights.Quantized is { } copy) return copy;
+        lock (_quantizeGate) return weights.Quantized ??= QuantizedDecodeWeights.Quantize(weights, _config);
+    }
+
+    // The fp32 product, or the Q8_0 one when the step runs on a quantized copy.
+    private static void Project(Q8Matrix? quantized, float* w, float* x, float* b, float* y, int rows, int inputs, int outputs, int threads)
+    {
+        if (quantized is not null) GemvQ8.Multiply(quantized, x, b, y, rows, threads);
+        else Gemv.Multiply(w, x, b, y, rows, inputs, outputs, threads);
+    }
+
+    private void Run(ManagedWeights w, QuantizedDecodeWeights? q, ManagedStepBuffers s, long* ids, KvCache cache, int rows, int threads, float* logits)
     {
         int hidden = _config.HiddenSize, heads = _config.NumAttentionHeads, kvHeads = _config.NumKeyValueHeads, dim = _config.HeadDim;
         int inner = _config.IntermediateSize, rotary = w.Rotary.Dim, qkvWidth = (heads + 2 * kvHeads) * dim;
@@ -143,8 +169,9 @@ internal sealed unsafe class ManagedDecodeStep
         for (int l = 0; l < _config.NumHiddenLayers; l++)
         {
             var layer = w.Layer(l);
+            var ql = q?.LayerAt(l);
             ManagedRmsNorm.Apply(h, layer.InputNorm, normed, rows, hidden, layer.InputNormEpsilon);
-            Gemv.Multiply(layer.Qkv, normed, layer.QkvBias, qkv, rows, hidden, qkvWidth, threads);
+            Project(ql?.Qkv, layer.Qkv, normed, layer.QkvBias, qkv, rows, hidden, qkvWidth, threads);
             float* keys = TensorMemory.Floats(cache.KeyBuffer(l));
             float* values = TensorMemory.Floats(cache.ValueBuffer(l));
             PointAtSegments(cache, l, at, rows);
@@ -164,17 +191,17 @@ internal sealed unsafe class ManagedDecodeStep
                 }
             }
             ManagedAttention.Run(shape, qkv, keys, values, at, _windows[l], s.Attention, scores, scoreStride, threads);
-            Gemv.Multiply(layer.Output, s.Attention, layer.OutputBias, s.Projected, rows, heads * dim, hidden, threads);
+            Project(ql?.Output, layer.Output, s.Attention, layer.OutputBias, s.Projected, rows, heads * dim, hidden, threads);
             AddInPlace(h, s.Projected, rows * hidden);
 
             ManagedRmsNorm.Apply(h, layer.PostNorm, normed, rows, hidden, layer.PostNormEpsilon);
-            Gemv.Multiply(layer.GateUp, normed, layer.GateUpBias, s.GateUp, rows, hidden, 2 * inner, threads);
+            Project(ql?.GateUp, layer.GateUp, normed, layer.GateUpBias, s.GateUp, rows, hidden, 2 * inner, threads);
             _activation.Apply(s.GateUp, s.Activated, rows, inner);
-            Gemv.Multiply(layer.Down, s.Activated, layer.DownBias, s.Projected, rows, inner, hidden, threads);
+            Project(ql?.Down, layer.Down, s.Activated, layer.DownBias, s.Projected, rows, inner, hidden, threads);
             AddInPlace(h, s.Projected, rows * hidden);
         }
         ManagedRmsNorm.Apply(h, w.FinalNorm, normed, rows, hidden, w.FinalNormEpsilon);
-        Gemv.Multiply(w.Head, normed, w.HeadBias, logits, rows, hidden, w.HeadOutputs, threads);
+        Project(q?.Head, w.Head, normed, w.HeadBias, logits, rows, hidden, w.HeadOutputs, threads);
     }
 
     // Each row's shared segment of layer l (rows of one fork share one: its address is taken once per layer).

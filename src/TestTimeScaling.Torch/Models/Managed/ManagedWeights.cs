@@ -50,6 +50,9 @@ internal sealed unsafe class ManagedWeights
     /// <summary>The rotary frequencies as plain numbers.</summary>
     public ManagedRotary Rotary { get; }
 
+    /// <summary>The Q8_0 copy of these weights' projections, once a step under <see cref="DecodeWeightFormat.Q8_0"/> made it.</summary>
+    public QuantizedDecodeWeights? Quantized { get; set; }
+
     /// <summary>Layer <paramref name="index"/>'s weights.</summary>
     public ManagedLayerWeights Layer(int index) => _layers[index];
 
