@@ -20,7 +20,7 @@ internal static class BatchedVsSequential
     private const int NewTokens = DecodeThroughputBenchmarks.NewTokens;
 
     /// <summary>The 3.3M random Llama of <see cref="DecodeThroughputBenchmarks"/>.</summary>
-    private static readonly ModelConfig Tiny = new()
+    internal static readonly ModelConfig Tiny = new()
     {
         VocabSize = 256, HiddenSize = 256, IntermediateSize = 688, NumHiddenLayers = 4,
         NumAttentionHeads = 8, NumKeyValueHeads = 4, HeadDim = 32, MaxPositionEmbeddings = 512,

@@ -74,6 +74,17 @@ if (args is ["--batched-vs-sequential", ..])
     return;
 }
 
+if (args is ["--concurrent", ..])
+{
+    // n single-sample calls of different prompts at once against one after another (issue 11: >= 5x at n = 8):
+    // [model] [n] [threads] [rounds].
+    ConcurrentVsOneAfterAnother.Run(Console.Out, args.Length > 1 ? args[1] : "22.6M",
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2,
+        args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 3);
+    return;
+}
+
 if (args is ["--shared-prefix", ..])
 {
     // The shared-prefix figures (KV bytes against the ideal, fork and decode-step ratios) from one process;
