@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +15,7 @@ namespace TestTimeScaling.Torch;
 /// Safe to share: calls made at the same time, from any thread and from any engine over the same decoder, run
 /// in the decoder's one decode loop (<see cref="DecodeScheduler"/>) and share its decode steps.
 /// </remarks>
-public sealed class GenerationEngine : ISampler, IDisposable
+public sealed class GenerationEngine : IStreamingSampler, IDisposable
 {
     private readonly LlamaDecoder _model;
     private readonly ITextTokenizer _tokenizer;
@@ -78,6 +80,55 @@ public sealed class GenerationEngine : ISampler, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The call runs in the decoder's batch like <see cref="SampleAsync"/> (same samples for the same seed); after
+    /// each decode step the scheduler's thread decodes the call's live rows and hands on the text they gained. A
+    /// reader that falls behind does not slow the batch: updates queue for it.
+    /// </remarks>
+    public async IAsyncEnumerable<SampleUpdate> StreamAsync(SampleRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var updates = Channel.CreateUnbounded<SampleUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // Cancelled when the reader leaves early, so the call's rows leave the batch at the next step.
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var scheduled = Schedule(request, call.Token, new SampleStream(_tokenizer, request.Options, updates.Writer));
+        var completion = _scheduler.Submit(scheduled);
+        try
+        {
+            while (await updates.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                while (updates.Reader.TryRead(out var update))
+                {
+                    yield return update;
+                    // A reader that cancels gets no further update, even of a call that has already run to its end.
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            // The stream closed: the call ended. Its error or cancellation surfaces here.
+            await Ended(completion, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!completion.IsCompleted)
+            {
+                call.Cancel();
+                try { await completion.ConfigureAwait(false); }
+                catch (OperationCanceledException) { }
+            }
+        }
+    }
+
+    /// <summary>A streamed call's end: its cancellation names the caller's token, not the stream's own.</summary>
+    private static async Task Ended(Task<SampleResult> completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await completion.ConfigureAwait(false);
+        }
+        catch (SamplingCanceledException canceled) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new SamplingCanceledException(canceled.Partial, cancellationToken);
+        }
+    }
+
     /// <summary>
     /// Runs after every decode step that included this engine's rows, with the engine's running count of decode
     /// steps (tests cancel at step k with it and count the steps that still run). Runs on the scheduler's thread.
@@ -98,7 +149,7 @@ public sealed class GenerationEngine : ISampler, IDisposable
         _scheduler.Run(Schedule(request, cancellationToken));
 
     /// <summary>Checks and tokenizes a request into a call the scheduler can run.</summary>
-    private ScheduledRequest Schedule(SampleRequest request, CancellationToken cancellationToken)
+    private ScheduledRequest Schedule(SampleRequest request, CancellationToken cancellationToken, SampleStream? stream = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
@@ -107,7 +158,7 @@ public sealed class GenerationEngine : ISampler, IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (contexts, promptLength) = Tokenize(request);
         int capacity = Math.Min(_model.Config.MaxPositionEmbeddings, contexts.Max(c => c.Length) + request.Options.MaxNewTokens);
-        return new ScheduledRequest(this, request, contexts, promptLength, capacity, cancellationToken);
+        return new ScheduledRequest(this, request, contexts, promptLength, capacity, cancellationToken, stream);
     }
 
     internal bool ReusesCache => _options.ReuseCacheAcrossCalls;

@@ -19,8 +19,10 @@ internal sealed class ScheduledRequest
     private int _finished;
     private Generator? _generator;
 
-    public ScheduledRequest(GenerationEngine engine, SampleRequest request, int[][] contexts, int promptLength, int capacity, CancellationToken cancellationToken)
+    public ScheduledRequest(GenerationEngine engine, SampleRequest request, int[][] contexts, int promptLength, int capacity, CancellationToken cancellationToken,
+        SampleStream? stream = null)
     {
+        Stream = stream;
         Engine = engine;
         Request = request;
         Contexts = contexts;
@@ -56,6 +58,9 @@ internal sealed class ScheduledRequest
 
     /// <summary>Rows still decoding, in the order they sit in the batch (indices into <see cref="Rows"/>).</summary>
     public List<int> Live { get; private set; } = [];
+
+    /// <summary>Where a streaming call's updates go (<see cref="GenerationEngine.StreamAsync"/>); null for a plain call.</summary>
+    public SampleStream? Stream { get; }
 
     /// <summary>The running prefill, while the call is being admitted.</summary>
     public PrefillJob? Prefill { get; set; }
@@ -113,23 +118,37 @@ internal sealed class ScheduledRequest
             {
                 row.Finish = FinishReason.Length;
                 _finished++;
+                if (Stream is not null) Report(Live[i]);
                 continue;
             }
             row.Generated.Add((int)tokens[i]);
             if (Options.IncludeLogprobs) row.Logprobs.Add(logprobs[i]);
             row.Finish = Engine.CheckFinish(row, _scanner, Options, cachedLengths[i]);
             if (row.Finish is null) stillLive.Add(i); else _finished++;
+            if (Stream is not null) Report(Live[i]);
         }
 
         bool enough = Request.StopAfterFinished is { } k && _finished >= k;
         if (enough)
-            foreach (int i in stillLive) Rows[Live[i]].Finish = FinishReason.Abandoned;
+            foreach (int i in stillLive)
+            {
+                Rows[Live[i]].Finish = FinishReason.Abandoned;
+                if (Stream is not null) Report(Live[i]);
+            }
         if (enough || stillLive.Count == 0)
         {
             Ending = true;
             return [];
         }
         return stillLive;
+    }
+
+    /// <summary>Tells the stream how row <paramref name="r"/> stands after this step.</summary>
+    private void Report(int r)
+    {
+        var row = Rows[r];
+        if (row.Finish is null) Stream!.Progress(r, row);
+        else Stream!.Finish(r, row, Engine.ToCompletion(row));
     }
 
     /// <summary>Keeps finished rows' cache (a copy the caller made) for the engine's cross-call reuse.</summary>
@@ -157,6 +176,11 @@ internal sealed class ScheduledRequest
         _retired.Clear();
         _generator?.Dispose();
         var result = new SampleResult(Rows.Select(Engine.ToCompletion).ToList(), Meter.ToUsage());
+        if (Stream is not null)
+        {
+            for (int r = 0; r < Rows.Count; r++) Stream.Finish(r, Rows[r], result.Completions[r]);
+            Stream.Close();
+        }
         if (Canceled) _completion.TrySetException(new SamplingCanceledException(result, CancellationToken));
         else _completion.TrySetResult(result);
     }
@@ -170,6 +194,7 @@ internal sealed class ScheduledRequest
         Prefill = null;
         _generator?.Dispose();
         Live = [];
+        Stream?.Close();
         _completion.TrySetException(error);
     }
 
