@@ -11,8 +11,8 @@ namespace TestTimeScaling.Extensions.AI;
 /// <remarks>
 /// <para>It answers <c>GetService(typeof(ISampler))</c> with its sampler, so <see cref="ScalingChatClient"/> placed above
 /// it samples natively (prefixes, step delimiters, logprobs, one batched call for n samples).</para>
-/// <para>The sampler returns whole samples, so streaming yields the finished answer as updates at the end.
-/// The client does not own the sampler: disposing it leaves the sampler alone. Safe for concurrent calls when
+/// <para>Streaming follows the sampler: text as it is generated over an <see cref="IStreamingSampler"/>, the
+/// finished answer as updates at the end over any other. The client does not own the sampler: disposing it leaves the sampler alone. Safe for concurrent calls when
 /// the sampler is (the engine serialises its calls).</para>
 /// </remarks>
 public sealed class SamplerChatClient : IChatClient
@@ -80,12 +80,52 @@ public sealed class SamplerChatClient : IChatClient
     }
 
     /// <inheritdoc />
-    /// <remarks>The sampler returns whole samples: the answer comes as updates once it is complete.</remarks>
+    /// <remarks>
+    /// Over an <see cref="IStreamingSampler"/> (the local engine) the answer's text comes as it is generated, then a
+    /// last update with the finish reason and the usage; over any other sampler the whole answer comes as updates once
+    /// it is complete.
+    /// </remarks>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates()) yield return update;
+        if (Sampler is not IStreamingSampler streaming)
+        {
+            var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            foreach (var update in response.ToChatResponseUpdates()) yield return update;
+            yield break;
+        }
+
+        ArgumentNullException.ThrowIfNull(messages);
+        string prompt = PromptFormatter(messages);
+        var sampling = ChatOptionsMapping.ToSampling(options, DefaultSampling);
+        string responseId = Guid.NewGuid().ToString("N");
+        string? modelId = options?.ModelId ?? _metadata.DefaultModelId;
+        long generated = 0;
+        await foreach (var piece in streaming.StreamAsync(new SampleRequest { Prompt = prompt, Options = sampling }, cancellationToken).ConfigureAwait(false))
+        {
+            generated += piece.TokenIds.Count;
+            if (piece.Text.Length == 0 && piece.FinishReason is null) continue;
+            var update = new ChatResponseUpdate(ChatRole.Assistant, piece.Text)
+            {
+                ResponseId = responseId,
+                MessageId = responseId,
+                ModelId = modelId,
+                CreatedAt = DateTimeOffset.UtcNow,
+                RawRepresentation = piece,
+            };
+            if (piece.FinishReason is { } finish)
+            {
+                long input = Sampler.CountTokens(prompt);
+                update.FinishReason = ChatOptionsMapping.ToChat(finish);
+                update.Contents.Add(new UsageContent(new UsageDetails
+                {
+                    InputTokenCount = input,
+                    OutputTokenCount = generated,
+                    TotalTokenCount = input + generated,
+                }));
+            }
+            yield return update;
+        }
     }
 
     /// <inheritdoc />

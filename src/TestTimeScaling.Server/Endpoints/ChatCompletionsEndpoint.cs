@@ -21,10 +21,15 @@ internal static class ChatCompletionsEndpoint
             string prompt = ChatPrompt.Concatenate(ReadMessages(root));
             var request = GenerationRequest.Parse(root, prompt, chat: true, catalog, options);
 
-            var output = await GenerationRunner.RunLeasedAsync(request, catalog, options, activity, context);
-
             string id = WireFormat.NewId("chatcmpl");
             long created = WireFormat.Now();
+            if (GenerationRunner.StreamsTokens(request))
+            {
+                await StreamTokensAsync(context, request, activity, id, created);
+                return;
+            }
+
+            var output = await GenerationRunner.RunLeasedAsync(request, catalog, options, activity, context);
             if (!request.Stream)
             {
                 var body = Envelope(id, created, request, "chat.completion");
@@ -41,7 +46,7 @@ internal static class ChatCompletionsEndpoint
                 return;
             }
 
-            // Whole samples come back at once: per choice, a role event, a content event and a finish event.
+            // A strategy's answer (or a request with logprobs) comes whole: per choice, a role event, a content event and a finish event.
             ServerSentEvents.Start(context);
             for (int i = 0; i < output.Choices.Count; i++)
             {
@@ -62,6 +67,34 @@ internal static class ChatCompletionsEndpoint
             }
             await ServerSentEvents.DoneAsync(context);
         });
+
+    /// <summary>
+    /// A plain streamed request, token by token: per choice a role event when its first update comes, a content event
+    /// for each piece of text, and a finish event; the events of several choices interleave as their rows decode.
+    /// </summary>
+    private static async Task StreamTokensAsync(HttpContext context, GenerationRequest request, ServerActivity activity, string id, long created)
+    {
+        var started = new HashSet<int>();
+        long tokens = await GenerationRunner.StreamLeasedAsync(request, activity, context, async update =>
+        {
+            // Headers go with the first event, so a request the engine refuses still gets its error status.
+            if (started.Count == 0) ServerSentEvents.Start(context);
+            if (started.Add(update.Index))
+                await ServerSentEvents.WriteAsync(context, Chunk(id, created, request, update.Index, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null, null));
+            if (update.Text.Length > 0)
+                await ServerSentEvents.WriteAsync(context, Chunk(id, created, request, update.Index, new JsonObject { ["content"] = update.Text }, null, null));
+            if (update.FinishReason is { } finish)
+                await ServerSentEvents.WriteAsync(context, Chunk(id, created, request, update.Index, new JsonObject(), null, WireFormat.FinishReason(finish)));
+        });
+        if (request.IncludeUsageInStream)
+        {
+            var usage = Envelope(id, created, request, "chat.completion.chunk");
+            usage["choices"] = new JsonArray();
+            usage["usage"] = WireFormat.Usage(request, new GenerationOutput([], tokens, null, null));
+            await ServerSentEvents.WriteAsync(context, usage);
+        }
+        await ServerSentEvents.DoneAsync(context);
+    }
 
     /// <summary>The <c>messages</c> array: roles system, developer, user, assistant; content a string or text parts.</summary>
     private static List<ChatMessage> ReadMessages(JsonElement root)

@@ -17,10 +17,15 @@ internal static class CompletionsEndpoint
                 throw ApiError.Invalid("suffix", "'suffix' is not supported.");
             var request = GenerationRequest.Parse(root, ReadPrompt(root), chat: false, catalog, options);
 
-            var output = await GenerationRunner.RunLeasedAsync(request, catalog, options, activity, context);
-
             string id = WireFormat.NewId("cmpl");
             long created = WireFormat.Now();
+            if (GenerationRunner.StreamsTokens(request))
+            {
+                await StreamTokensAsync(context, request, activity, id, created);
+                return;
+            }
+
+            var output = await GenerationRunner.RunLeasedAsync(request, catalog, options, activity, context);
             if (!request.Stream)
             {
                 var body = Envelope(id, created, request);
@@ -31,7 +36,7 @@ internal static class CompletionsEndpoint
                 return;
             }
 
-            // The engine returns whole samples, so each choice streams as one text event and one finish event.
+            // A strategy's answer (or a request with logprobs) comes whole: each choice streams as one text event and one finish event.
             ServerSentEvents.Start(context);
             for (int i = 0; i < output.Choices.Count; i++)
             {
@@ -58,6 +63,35 @@ internal static class CompletionsEndpoint
             }
             await ServerSentEvents.DoneAsync(context);
         });
+
+    /// <summary>A plain streamed request, token by token: a text event per piece of a choice's text, a finish event when it ends.</summary>
+    private static async Task StreamTokensAsync(HttpContext context, GenerationRequest request, ServerActivity activity, string id, long created)
+    {
+        bool started = false;
+        long tokens = await GenerationRunner.StreamLeasedAsync(request, activity, context, async update =>
+        {
+            if (update.Text.Length == 0 && update.FinishReason is null) return;
+            // Headers go with the first event, so a request the engine refuses still gets its error status.
+            if (!started) ServerSentEvents.Start(context);
+            started = true;
+            var chunk = Envelope(id, created, request);
+            chunk["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = update.Index, ["text"] = update.Text, ["logprobs"] = null,
+                ["finish_reason"] = update.FinishReason is { } finish ? WireFormat.FinishReason(finish) : null,
+            });
+            await ServerSentEvents.WriteAsync(context, chunk);
+        });
+        if (!started) ServerSentEvents.Start(context);
+        if (request.IncludeUsageInStream)
+        {
+            var usage = Envelope(id, created, request);
+            usage["choices"] = new JsonArray();
+            usage["usage"] = WireFormat.Usage(request, new GenerationOutput([], tokens, null, null));
+            await ServerSentEvents.WriteAsync(context, usage);
+        }
+        await ServerSentEvents.DoneAsync(context);
+    }
 
     private static string ReadPrompt(JsonElement root)
     {

@@ -28,6 +28,39 @@ internal static class GenerationRunner
         }
     }
 
+    /// <summary>
+    /// Whether the request streams token by token: <c>stream</c> without a strategy (a strategy's answer is known only
+    /// when its search ends) and without <c>logprobs</c>, over a sampler that can stream. Other streamed requests send
+    /// each whole sample as one event.
+    /// </summary>
+    public static bool StreamsTokens(GenerationRequest request) =>
+        request.Stream && request.Strategy is null && request.Logprobs is null && request.Model.Sampler is IStreamingSampler;
+
+    /// <summary>
+    /// Streams a plain request's samples under an activity lease, handing each update to <paramref name="write"/> as
+    /// the engine produces it; returns the tokens generated. A client that disconnects cancels the call.
+    /// </summary>
+    public static async Task<long> StreamLeasedAsync(GenerationRequest request, ServerActivity activity, HttpContext context, Func<SampleUpdate, Task> write)
+    {
+        using var lease = activity.Enter(request.Rows);
+        var sampler = (IStreamingSampler)request.Model.Sampler!;
+        long tokens = 0;
+        try
+        {
+            await foreach (var update in sampler.StreamAsync(new SampleRequest { Prompt = request.Prompt, N = request.N, Options = request.Sampling }, context.RequestAborted))
+            {
+                tokens += update.TokenIds.Count;
+                await write(update);
+            }
+            return tokens;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            lease.Cancelled = true;
+            throw;
+        }
+    }
+
     public static async Task<GenerationOutput> RunAsync(GenerationRequest request, ModelCatalog catalog, ServerOptions options, CancellationToken cancellationToken)
     {
         var sampler = request.Model.Sampler!;

@@ -27,6 +27,47 @@ public sealed class SamplerChatClientTests(EmbeddedServerFixture fixture)
     }
 
     [Fact]
+    public async Task Streams_the_engine_text_as_it_is_generated_with_the_usage_last()
+    {
+        using IChatClient client = new SamplerChatClient(fixture.Sampler, modelId: "m");
+        var options = new ChatOptions { Seed = 5, Temperature = 0.8f, MaxOutputTokens = 40 };
+        var whole = await client.GetResponseAsync([new ChatMessage(ChatRole.User, Prompt)], options);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var u in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, Prompt)], options)) updates.Add(u);
+
+        Assert.Equal(whole.Text, string.Concat(updates.Select(u => u.Text)));
+        // Several pieces, not one finished answer: about one per generated token.
+        Assert.True(updates.Count(u => u.Text.Length > 0) >= whole.Usage!.OutputTokenCount / 2,
+            $"{updates.Count(u => u.Text.Length > 0)} text updates for {whole.Usage.OutputTokenCount} tokens");
+        Assert.Single(updates, u => u.FinishReason is not null);
+        Assert.Equal(whole.FinishReason, updates[^1].FinishReason);
+        var usage = Assert.Single(updates[^1].Contents.OfType<UsageContent>()).Details;
+        Assert.Equal(whole.Usage.OutputTokenCount, usage.OutputTokenCount);
+        Assert.Equal(whole.Usage.InputTokenCount, usage.InputTokenCount);
+        Assert.Single(updates.Select(u => u.ResponseId).Distinct());
+    }
+
+    [Fact]
+    public async Task Over_a_sampler_that_cannot_stream_the_finished_answer_comes_as_updates()
+    {
+        using IChatClient client = new SamplerChatClient(new WholeSamples(fixture.Sampler));
+        var options = new ChatOptions { Seed = 5, Temperature = 0.8f, MaxOutputTokens = 40 };
+        var whole = await client.GetResponseAsync([new ChatMessage(ChatRole.User, Prompt)], options);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var u in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, Prompt)], options)) updates.Add(u);
+        Assert.Equal(whole.Text, updates.ToChatResponse().Text);
+        Assert.Single(updates, u => u.Text.Length > 0);
+    }
+
+    /// <summary>The engine seen only as an <see cref="ISampler"/>.</summary>
+    private sealed class WholeSamples(ISampler inner) : ISampler
+    {
+        public SamplerCapabilities Capabilities => inner.Capabilities;
+        public int CountTokens(string text) => inner.CountTokens(text);
+        public Task<SampleResult> SampleAsync(SampleRequest request, CancellationToken cancellationToken = default) => inner.SampleAsync(request, cancellationToken);
+    }
+
+    [Fact]
     public async Task Exposes_its_sampler_and_streams_the_finished_answer()
     {
         using IChatClient client = new SamplerChatClient(fixture.Sampler, modelId: "m");

@@ -49,6 +49,38 @@ public sealed class ChatRouteTests(EmbeddedServerFixture fixture)
     }
 
     [Fact]
+    public async Task Sdk_streaming_arrives_token_by_token_and_ends_with_the_usage()
+    {
+        var chat = Client().GetChatClient("arithmetic-policy");
+        var options = new ChatCompletionOptions { Temperature = 0.8f, Seed = 6, MaxOutputTokenCount = 50 };
+        ChatCompletion whole = await chat.CompleteChatAsync([new UserChatMessage(Prompt)], options);
+        var pieces = new List<string>();
+        ChatTokenUsage? usage = null;
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage(Prompt)], options))
+        {
+            pieces.AddRange(update.ContentUpdate.Select(p => p.Text).Where(t => t.Length > 0));
+            usage ??= update.Usage;
+        }
+        Assert.Equal(whole.Content[0].Text, string.Concat(pieces));
+        Assert.True(pieces.Count >= whole.Usage.OutputTokenCount / 2, $"{pieces.Count} pieces for {whole.Usage.OutputTokenCount} tokens");
+        Assert.NotNull(usage);
+        Assert.Equal(whole.Usage.OutputTokenCount, usage!.OutputTokenCount);
+        Assert.Equal(whole.Usage.InputTokenCount, usage.InputTokenCount);
+    }
+
+    [Fact]
+    public async Task Meai_streaming_over_the_server_arrives_in_pieces()
+    {
+        IChatClient client = Client().GetChatClient("arithmetic-policy").AsIChatClient();
+        var options = new ChatOptions { Temperature = 0.8f, Seed = 7, MaxOutputTokens = 50 };
+        var whole = await client.GetResponseAsync([new AIChatMessage(ChatRole.User, Prompt)], options);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var u in client.GetStreamingResponseAsync([new AIChatMessage(ChatRole.User, Prompt)], options)) updates.Add(u);
+        Assert.Equal(whole.Text, updates.ToChatResponse().Text);
+        Assert.True(updates.Count(u => u.Text.Length > 0) > 1);
+    }
+
+    [Fact]
     public async Task Sdk_logprobs_are_parsed_per_token()
     {
         var chat = Client().GetChatClient("arithmetic-policy");

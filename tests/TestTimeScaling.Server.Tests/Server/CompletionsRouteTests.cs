@@ -138,6 +138,31 @@ public sealed class CompletionsRouteTests(EmbeddedServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_plain_stream_sends_each_choice_in_pieces_while_a_strategy_sends_its_answer_whole()
+    {
+        var plain = new JsonObject { ["model"] = "arithmetic-policy", ["prompt"] = Prompt, ["seed"] = 11, ["n"] = 2, ["max_tokens"] = 40, ["stream"] = true };
+        var (status, text) = await HttpJson.PostRawAsync(fixture.Http, "v1/completions", plain.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        var choices = Sse.Parse(text).SelectMany(e => e.GetProperty("choices").EnumerateArray()).ToList();
+        for (int i = 0; i < 2; i++)
+            Assert.True(choices.Count(c => c.GetProperty("index").GetInt32() == i && c.GetProperty("text").GetString()!.Length > 0) > 1, $"choice {i} came in one piece");
+
+        var scaled = new JsonObject { ["model"] = "arithmetic-policy+self-consistency-4", ["prompt"] = Prompt, ["seed"] = 11, ["stream"] = true };
+        (status, text) = await HttpJson.PostRawAsync(fixture.Http, "v1/completions", scaled.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Single(Sse.Parse(text).SelectMany(e => e.GetProperty("choices").EnumerateArray()), c => c.GetProperty("text").GetString()!.Length > 0);
+    }
+
+    [Fact]
+    public async Task A_refused_streamed_request_gets_its_error_status_not_a_stream()
+    {
+        var request = new JsonObject { ["model"] = "arithmetic-policy", ["prompt"] = Prompt, ["max_tokens"] = 100000, ["stream"] = true };
+        var (status, text) = await HttpJson.PostRawAsync(fixture.Http, "v1/completions", request.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("error", text);
+    }
+
+    [Fact]
     public async Task Concurrent_requests_return_what_each_returns_alone()
     {
         int[] seeds = [101, 102, 103, 104, 105, 106];
