@@ -68,16 +68,26 @@ internal static class CompletionsEndpoint
     private static async Task StreamTokensAsync(HttpContext context, GenerationRequest request, ServerActivity activity, string id, long created)
     {
         bool started = false;
+        // Per choice, where its next token's text starts (text_offset counts from the choice's start, as unstreamed).
+        var offsets = new Dictionary<int, int>();
         long tokens = await GenerationRunner.StreamLeasedAsync(request, activity, context, async update =>
         {
-            if (update.Text.Length == 0 && update.FinishReason is null) return;
+            bool withLogprobs = request.Logprobs is not null && update.TokenIds.Count > 0;
+            if (update.Text.Length == 0 && update.FinishReason is null && !withLogprobs) return;
             // Headers go with the first event, so a request the engine refuses still gets its error status.
             if (!started) ServerSentEvents.Start(context);
             started = true;
+            JsonObject? logprobs = null;
+            if (withLogprobs)
+            {
+                int offset = offsets.GetValueOrDefault(update.Index);
+                logprobs = Logprobs(request.Model, new GeneratedChoice(update.Text, FinishReason.Stop, update.TokenIds, update.Logprobs), request.Logprobs!.Value, ref offset);
+                offsets[update.Index] = offset;
+            }
             var chunk = Envelope(id, created, request);
             chunk["choices"] = new JsonArray(new JsonObject
             {
-                ["index"] = update.Index, ["text"] = update.Text, ["logprobs"] = null,
+                ["index"] = update.Index, ["text"] = update.Text, ["logprobs"] = logprobs,
                 ["finish_reason"] = update.FinishReason is { } finish ? WireFormat.FinishReason(finish) : null,
             });
             await ServerSentEvents.WriteAsync(context, chunk);
@@ -124,11 +134,17 @@ internal static class CompletionsEndpoint
     /// </summary>
     private static JsonObject Logprobs(ServedModel model, GeneratedChoice choice, int top)
     {
+        int offset = 0;
+        return Logprobs(model, choice, top, ref offset);
+    }
+
+    /// <summary>Like the whole-choice form, for some of a choice's tokens whose text starts at <paramref name="offset"/> (advanced past them).</summary>
+    private static JsonObject Logprobs(ServedModel model, GeneratedChoice choice, int top, ref int offset)
+    {
         var tokens = new JsonArray();
         var logprobs = new JsonArray();
         var offsets = new JsonArray();
         var tops = new JsonArray();
-        int offset = 0;
         for (int i = 0; i < choice.TokenIds.Count; i++)
         {
             string text = model.TokenText(choice.TokenIds[i]) ?? "";

@@ -30,11 +30,10 @@ internal static class GenerationRunner
 
     /// <summary>
     /// Whether the request streams token by token: <c>stream</c> without a strategy (a strategy's answer is known only
-    /// when its search ends) and without <c>logprobs</c>, over a sampler that can stream. Other streamed requests send
-    /// each whole sample as one event.
+    /// when its search ends), over a sampler that can stream. Other streamed requests send each whole sample as one event.
     /// </summary>
     public static bool StreamsTokens(GenerationRequest request) =>
-        request.Stream && request.Strategy is null && request.Logprobs is null && request.Model.Sampler is IStreamingSampler;
+        request.Stream && request.Strategy is null && request.Model.Sampler is IStreamingSampler;
 
     /// <summary>
     /// Streams a plain request's samples under an activity lease, handing each update to <paramref name="write"/> as

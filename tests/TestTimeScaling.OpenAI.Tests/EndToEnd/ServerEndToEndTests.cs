@@ -115,6 +115,26 @@ public sealed class ServerEndToEndTests(EmbeddedServerFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Stop_after_finished_streams_from_this_server_and_abandons_the_other_rows_mid_sample()
+    {
+        // The server streams plain requests token by token, so the sampler's early stop cuts the other rows short.
+        var sampler = fixture.Sampler(configure: o => o with { MaxRowsPerRequest = 8 });
+        var request = new SampleRequest { Prompt = Prompt, N = 8, StopAfterFinished = 1, Options = new SamplingOptions { Seed = 21, Temperature = 1, MaxNewTokens = 200 } };
+        var whole = await sampler.SampleAsync(request with { StopAfterFinished = null });
+        var early = await sampler.SampleAsync(request);
+
+        Assert.Contains(early.Completions, c => c.FinishReason == FinishReason.Abandoned);
+        for (int i = 0; i < 8; i++)
+        {
+            var (all, cut) = (whole.Completions[i], early.Completions[i]);
+            if (cut.FinishReason == FinishReason.Abandoned) Assert.StartsWith(cut.Text, all.Text);
+            else Assert.Equal(all.Text, cut.Text);
+        }
+        Assert.True(early.Usage.GeneratedTokens < whole.Usage.GeneratedTokens,
+            $"{early.Usage.GeneratedTokens} tokens with the early stop, {whole.Usage.GeneratedTokens} without");
+    }
+
     [Theory]
     [InlineData("self-consistency")]
     [InlineData("best-of-n")]
@@ -122,7 +142,7 @@ public sealed class ServerEndToEndTests(EmbeddedServerFixture fixture)
     [InlineData("beam-search")]
     public async Task Budgets_hold_over_http_against_a_counting_upstream(string strategy)
     {
-        // This server generates whole samples before streaming them, so early stop would save nothing: say so.
+        // The counted upstream returns whole samples, so the server streams them whole and early stop would save nothing: say so.
         var sampler = fixture.Sampler("counted", o => o with { SupportsLogprobs = false, MaxRowsPerRequest = 3, StreamForStopAfterFinished = false });
         var builder = Scale.With(sampler).Extractor(LastLineAnswerExtractor.Default).Verifier(new FakePrm()).Seed(9).Sampling(new SamplingOptions { Seed = 9, MaxNewTokens = 40 }).Budget(new Budget(MaxGeneratedTokens: 150));
         var pipeline = strategy switch

@@ -69,6 +69,24 @@ public sealed class ChatRouteTests(EmbeddedServerFixture fixture)
     }
 
     [Fact]
+    public async Task Sdk_streaming_with_logprobs_carries_each_token_once()
+    {
+        var chat = Client().GetChatClient("arithmetic-policy");
+        var options = new ChatCompletionOptions { Temperature = 0.8f, Seed = 8, MaxOutputTokenCount = 30, IncludeLogProbabilities = true, TopLogProbabilityCount = 1 };
+        ChatCompletion whole = await chat.CompleteChatAsync([new UserChatMessage(Prompt)], options);
+        var tokens = new List<ChatTokenLogProbabilityDetails>();
+        int pieces = 0;
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage(Prompt)], options))
+        {
+            if (update.ContentTokenLogProbabilities.Count > 0) pieces++;
+            tokens.AddRange(update.ContentTokenLogProbabilities);
+        }
+        Assert.True(pieces > 1);
+        Assert.Equal(whole.ContentTokenLogProbabilities.Select(t => t.Token), tokens.Select(t => t.Token));
+        Assert.Equal(whole.ContentTokenLogProbabilities.Select(t => t.LogProbability), tokens.Select(t => t.LogProbability));
+    }
+
+    [Fact]
     public async Task Meai_streaming_over_the_server_arrives_in_pieces()
     {
         IChatClient client = Client().GetChatClient("arithmetic-policy").AsIChatClient();

@@ -154,6 +154,27 @@ public sealed class CompletionsRouteTests(EmbeddedServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_stream_with_logprobs_sends_every_token_once_as_the_unstreamed_answer_has_them()
+    {
+        var request = new JsonObject { ["model"] = "arithmetic-policy", ["prompt"] = Prompt, ["seed"] = 12, ["n"] = 2, ["max_tokens"] = 30, ["logprobs"] = 1 };
+        var plain = await HttpJson.PostAsync(fixture.Http, "v1/completions", request.DeepClone());
+        request["stream"] = true;
+        var (status, text) = await HttpJson.PostRawAsync(fixture.Http, "v1/completions", request.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        var choices = Sse.Parse(text).SelectMany(e => e.GetProperty("choices").EnumerateArray()).ToList();
+        for (int i = 0; i < 2; i++)
+        {
+            var expected = plain.Body.GetProperty("choices")[i].GetProperty("logprobs");
+            var mine = choices.Where(c => c.GetProperty("index").GetInt32() == i && c.GetProperty("logprobs").ValueKind == JsonValueKind.Object)
+                .Select(c => c.GetProperty("logprobs")).ToList();
+            Assert.True(mine.Count > 1, $"choice {i}: logprobs came in {mine.Count} piece(s)");
+            foreach (string field in new[] { "tokens", "token_logprobs", "text_offset" })
+                Assert.Equal(expected.GetProperty(field).EnumerateArray().Select(v => v.ToString()),
+                    mine.SelectMany(m => m.GetProperty(field).EnumerateArray()).Select(v => v.ToString()));
+        }
+    }
+
+    [Fact]
     public async Task A_refused_streamed_request_gets_its_error_status_not_a_stream()
     {
         var request = new JsonObject { ["model"] = "arithmetic-policy", ["prompt"] = Prompt, ["max_tokens"] = 100000, ["stream"] = true };
