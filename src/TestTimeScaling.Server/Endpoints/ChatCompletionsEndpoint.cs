@@ -81,8 +81,7 @@ internal static class ChatCompletionsEndpoint
             if (started.Count == 0) ServerSentEvents.Start(context);
             if (started.Add(update.Index))
                 await ServerSentEvents.WriteAsync(context, Chunk(id, created, request, update.Index, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null, null));
-            // The tokens' logprobs ride with the text of the same update (a token whose text is held back has its
-            // logprob sent with the next piece of text, or with the finish event).
+            // Each update's tokens have their logprobs sent with it, even while their text is held back (empty content).
             var logprobs = request.Logprobs is int top && update.TokenIds.Count > 0
                 ? Logprobs(request.Model, new GeneratedChoice(update.Text, FinishReason.Stop, update.TokenIds, update.Logprobs), top)
                 : null;
