@@ -30,7 +30,7 @@ namespace TestTimeScaling.OpenAI;
 /// <see cref="Usage.TokensEstimated"/>.</para>
 /// <para>Thread-safe: concurrent calls share the in-flight limit.</para>
 /// </remarks>
-public sealed class OpenAICompatibleSampler : ISampler
+public sealed partial class OpenAICompatibleSampler : IStreamingSampler
 {
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _inFlight;
@@ -154,7 +154,8 @@ public sealed class OpenAICompatibleSampler : ISampler
         return jobs;
     }
 
-    private async Task RunJobAsync(CompletionJob job, SampleRequest request, bool stream, FinishCounter finish, CancellationTokenSource stop)
+    private async Task RunJobAsync(CompletionJob job, SampleRequest request, bool stream, FinishCounter finish, CancellationTokenSource stop,
+        Func<CompletionJob, Task>? onEvent = null)
     {
         var token = stop.Token;
         HttpStatusCode? status = null;
@@ -171,7 +172,7 @@ public sealed class OpenAICompatibleSampler : ISampler
                 job.Sent = true;
                 status = response.StatusCode;
                 if (!response.IsSuccessStatusCode) await ThrowForStatusAsync(response, token).ConfigureAwait(false);
-                if (stream) await ReadStreamAsync(response, job, finish, token).ConfigureAwait(false);
+                if (stream) await ReadStreamAsync(response, job, finish, onEvent, token).ConfigureAwait(false);
                 else await ReadWholeAsync(response, job, token).ConfigureAwait(false);
                 job.Completed = true;
             }
@@ -216,7 +217,8 @@ public sealed class OpenAICompatibleSampler : ISampler
             if (job.Choices[i].Finish is null) throw new MalformedResponseException($"choices[{i}].finish_reason", "missing");
     }
 
-    private static async Task ReadStreamAsync(HttpResponseMessage response, CompletionJob job, FinishCounter finish, CancellationToken token)
+    private static async Task ReadStreamAsync(HttpResponseMessage response, CompletionJob job, FinishCounter finish, Func<CompletionJob, Task>? onEvent,
+        CancellationToken token)
     {
         await using var content = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         bool done = false;
@@ -228,6 +230,7 @@ public sealed class OpenAICompatibleSampler : ISampler
             using (var doc = JsonDocument.Parse(item.Data))
                 CompletionResponseReader.Apply(doc.RootElement, job);
             int after = job.Choices.Count(c => c.Finish is not null);
+            if (onEvent is not null) await onEvent(job).ConfigureAwait(false);
             if (after > before) finish.Add(after - before);
         }
         for (int i = 0; i < job.N; i++)

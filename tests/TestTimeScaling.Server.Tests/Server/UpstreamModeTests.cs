@@ -37,6 +37,26 @@ public sealed class UpstreamModeTests(EmbeddedServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_streamed_completion_passes_through_the_front_in_pieces()
+    {
+        var (app, http) = await StartFrontAsync();
+        await using var _ = app;
+        using var __ = http;
+        var body = new JsonObject { ["model"] = "arithmetic-policy", ["prompt"] = Prompt, ["seed"] = 32, ["n"] = 2, ["max_tokens"] = 50 };
+        var direct = await HttpJson.PostAsync(fixture.Http, "v1/completions", body.DeepClone());
+        body["stream"] = true;
+        var (status, text) = await HttpJson.PostRawAsync(http, "v1/completions", body.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        var choices = Sse.Parse(text).SelectMany(e => e.GetProperty("choices").EnumerateArray()).ToList();
+        for (int i = 0; i < 2; i++)
+        {
+            var mine = choices.Where(c => c.GetProperty("index").GetInt32() == i).Select(c => c.GetProperty("text").GetString()!).ToList();
+            Assert.Equal(direct.Body.GetProperty("choices")[i].GetProperty("text").GetString(), string.Concat(mine));
+            Assert.True(mine.Count(t => t.Length > 0) > 1, $"choice {i} came through the front in one piece");
+        }
+    }
+
+    [Fact]
     public async Task A_strategy_in_the_front_server_returns_the_in_process_answer()
     {
         var (app, http) = await StartFrontAsync();
