@@ -14,6 +14,10 @@ internal sealed record GgufVocabulary(IReadOnlyList<string> Tokens, IReadOnlyLis
     // Split patterns llama.cpp recognizes by name ("tokenizer.ggml.pre").
     private const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)";
     private const string Llama3Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+    // Qwen2, Qwen2.5 and Qwen3: Llama 3's pattern with every digit its own piece.
+    private const string Qwen2Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+    // GPT-4o's o200k: case-aware words with their contractions attached.
+    private const string Gpt4oPattern = @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
     /// <summary>Reads <paramref name="path"/>; ids up to <paramref name="vocabSize"/> without a token become unused placeholders.</summary>
     /// <exception cref="NotSupportedException">The tokenizer is not byte-level BPE, or its pre-tokenizer has no llama.cpp equivalent.</exception>
@@ -87,7 +91,7 @@ internal sealed record GgufVocabulary(IReadOnlyList<string> Tokens, IReadOnlyLis
         }
     }
 
-    /// <summary>llama.cpp's name for the pre-tokenizer: GPT-2's ByteLevel regex, or Llama 3's split pattern before a ByteLevel without regex.</summary>
+    /// <summary>llama.cpp's name for the pre-tokenizer: GPT-2's ByteLevel regex, or Llama 3's, Qwen2's or GPT-4o's split pattern before a ByteLevel without regex.</summary>
     private static string PreTokenizerName(JsonElement root, string path)
     {
         if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object)
@@ -97,8 +101,10 @@ internal sealed record GgufVocabulary(IReadOnlyList<string> Tokens, IReadOnlyLis
         var splits = parts.Where(p => Type(p) == "Split").Select(SplitPattern).ToList();
         if (splits.Count == 0 && byteLevelRegex) return "gpt-2";
         if (splits.Count == 1 && splits[0] == Llama3Pattern) return "llama-bpe";
+        if (splits.Count == 1 && splits[0] == Qwen2Pattern) return "qwen2";
+        if (splits.Count == 1 && splits[0] == Gpt4oPattern) return "gpt-4o";
         if (splits.Count == 1 && splits[0] == Gpt2Pattern) return "gpt-2";
-        throw new NotSupportedException($"'{path}': GGUF export knows the GPT-2 and Llama 3 pre-tokenizers only; this file's has no llama.cpp name.");
+        throw new NotSupportedException($"'{path}': GGUF export knows the GPT-2, Llama 3, Qwen2 and GPT-4o pre-tokenizers only; this file's has no llama.cpp name.");
     }
 
     private static IEnumerable<JsonElement> Flatten(JsonElement element) =>

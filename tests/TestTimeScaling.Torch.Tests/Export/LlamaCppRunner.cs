@@ -51,6 +51,9 @@ internal sealed class LlamaCppRunner : IDisposable
         return Enumerable.Range(0, tokens.Count).Select(i => _context.NativeHandle.GetLogitsIth(i).ToArray()).ToArray();
     }
 
+    /// <summary>A metadata value of the loaded file as llama.cpp read it, or null.</summary>
+    public string? Metadata(string key) => _weights.Metadata.TryGetValue(key, out var value) ? value : null;
+
     /// <summary>llama.cpp's own tokenization of <paramref name="text"/> (no BOS, specials parsed).</summary>
     public int[] Tokenize(string text) => _context.Tokenize(text, addBos: false, special: true).Select(t => (int)t).ToArray();
 

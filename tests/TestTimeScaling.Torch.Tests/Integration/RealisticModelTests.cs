@@ -137,26 +137,34 @@ public sealed class RealisticModelTests(RealisticModelDirectory model) : IClassF
         Assert.False(File.Exists(gguf));
     }
 
-    [Fact]
-    public void WithGpt35sTokenizerTheGgufExportRunsInLlamaCppWithTheSameIdsAndLogits()
+    /// <summary>
+    /// Real tokenizer.json files whose pre-tokenizer the exporter maps to a llama.cpp name: GPT-3.5's cl100k (the
+    /// Llama 3 split pattern, "llama-bpe"), Qwen3's (each digit alone, "qwen2") and GPT-4o's o200k ("gpt-4o"). llama.cpp
+    /// is the independent check: the same ids for a text that exercises each pattern, and the same logits.
+    /// </summary>
+    [Theory]
+    [InlineData("gpt35turbo", 100_352, 100_257, "llama-bpe")]
+    [InlineData("qwen3", 151_680, 151_643, "qwen2")]
+    [InlineData("gpt4o", 200_064, 199_999, "gpt-4o")]
+    public void WithARealTokenizerTheGgufExportRunsInLlamaCppWithTheSameIdsAndLogits(string fixture, int vocabSize, int eos, string preTokenizer)
     {
-        // GPT-3.5's real tokenizer.json (cl100k: 100,261 tokens and 5 added ones, the Llama 3 split pattern) is one
-        // the exporter maps to llama.cpp ("llama-bpe"), so here llama.cpp is the independent check.
-        string source = Tokenization.ReferenceTokenizers.Directory("gpt35turbo")
-            ?? throw new InvalidOperationException("The committed gpt35turbo.tokenizer.json.gz fixture is missing.");
-        var config = RealisticModelDirectory.Config with { VocabSize = 100_352, BosTokenId = null, EosTokenIds = [100_257] };
+        string source = Tokenization.ReferenceTokenizers.Directory(fixture)
+            ?? throw new InvalidOperationException($"The committed {fixture}.tokenizer.json.gz fixture is missing.");
+        var config = RealisticModelDirectory.Config with { VocabSize = vocabSize, BosTokenId = null, EosTokenIds = [eos] };
         using var temp = new Loading.TempDirectory();
         using (var created = Support.TinyModels.Random(config, seed: 12))
             DecoderCheckpoint.Save(created, temp.Path);
         File.Copy(Path.Combine(source, "tokenizer.json"), temp.File("tokenizer.json"));
         using var loaded = LanguageModel.Load(temp.Path);
-        string gguf = temp.File("gpt35-shaped.gguf");
+        string gguf = temp.File(fixture + "-shaped.gguf");
         GgufExporter.Export(loaded, gguf);
 
-        const string text = "Hello, world! 17 + 25 = 42; naïve café, 東京 🙂\n\tdef f(x): return x ** 2<|endoftext|>";
+        // Digits in runs (split by one or by three), contractions on capitalized words, accents, CJK, emoji, tabs.
+        string text = "Hello, world! 17 + 25 = 42; 1234567 THEY'RE camelCaseWords HTTPServer iPhone naïve café, 東京 🙂\n\tdef f(x): return x ** 2 // n/2\n<|endoftext|>";
         int[] ids = [.. loaded.Tokenizer.Encode(text)];
-        Assert.Equal(100_257, ids[^1]);
-        using var llama = new Export.LlamaCppRunner(gguf, 64);
+        Assert.Equal(eos, ids[^1]);
+        using var llama = new Export.LlamaCppRunner(gguf, 96);
+        Assert.Equal(preTokenizer, llama.Metadata("tokenizer.ggml.pre"));
         Assert.Equal(ids, llama.Tokenize(text));
         float[] ours = Logits(loaded.Decoder, ids);
         float[][] theirs = llama.Logits(ids);
