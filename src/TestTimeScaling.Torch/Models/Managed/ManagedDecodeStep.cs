@@ -17,11 +17,11 @@ namespace TestTimeScaling.Torch;
 /// each op is a native call, and libtorch's OpenMP threads spin after every parallel op, so managed kernels (the
 /// <see cref="Gemv"/>) interleaved with torch ops took turns with those threads on the cores (docs/benchmarks.md,
 /// "Decode kernels"). With no torch op in the step, the OpenMP threads sleep and the managed products own the cores.</para>
-/// <para>It applies (<see cref="TryForward"/>) to rows that each add exactly one token, at most <see cref="Gemv.MaxRows"/>
+/// <para>It applies (<see cref="TryForward"/>) to rows that each add exactly one token, at most <see cref="MaxRows"/>
 /// of them, under no autograd, with the fused projections fused, and not past max_position_embeddings under dynamic
 /// rope scaling; anything else (prefill, ragged chunks, more rows, CUDA, other dtypes) keeps the torch path. Rows that
-/// reference a shared segment read it in place, each row once (at most <see cref="Gemv.MaxRows"/> of them, so the
-/// segment stays in cache between them), instead of the torch path's cascade. Results equal the torch path's within float32 rounding of
+/// reference a shared segment read it in place, each row once (consecutive rows of one kv head, so the segment's part
+/// stays in cache between them), instead of the torch path's cascade. Results equal the torch path's within float32 rounding of
 /// reordered sums (about 1e-6 relative); the cache it leaves is the torch path's, slot for slot.</para>
 /// <para>Thread safety: each concurrent caller takes its own scratch buffers; the weights are only read.</para>
 /// </remarks>
@@ -50,6 +50,13 @@ internal sealed unsafe class ManagedDecodeStep
     }
 
     /// <summary>
+    /// Most rows a step takes. Past <see cref="Gemv.MaxRows"/> the products are bound by their multiply-adds, not by
+    /// reading the weights; <see cref="Gemv"/>'s 4x3 blocks still ran them several times faster than libtorch's GEMMs
+    /// on the peer models' shapes (--gemv-rows, docs/benchmarks.md "Decode kernels"), so the step keeps them.
+    /// </summary>
+    public const int MaxRows = 256;
+
+    /// <summary>
     /// Whether <see cref="LlamaDecoder"/>'s decode steps that qualify run in managed code (default true). Off (or with
     /// <see cref="CpuKernel.Enabled"/> off), every step takes the torch path, so a benchmark can compare both in one process.
     /// </summary>
@@ -75,7 +82,7 @@ internal sealed unsafe class ManagedDecodeStep
     {
         int rows = cache.RowCount;
         if (!CpuKernel.Enabled || device.type != DeviceType.CPU || dtype != ScalarType.Float32) return null;
-        if (rows < 1 || rows > Gemv.MaxRows || inputIds.dim() != 2 || inputIds.shape[1] != 1) return null;
+        if (rows < 1 || rows > MaxRows || inputIds.dim() != 2 || inputIds.shape[1] != 1) return null;
         if (cache.Device.type != DeviceType.CPU || cache.DType != ScalarType.Float32) return null;
         long longest = 0;
         for (int b = 0; b < rows; b++)
@@ -90,7 +97,8 @@ internal sealed unsafe class ManagedDecodeStep
         if (is_grad_enabled()) return null;
         var weights = Weights();
         if (weights is null) return null;
-        var quantized = Format == DecodeWeightFormat.Q8_0 ? Quantized(weights) : null;
+        // The Q8_0 products read fewer bytes, which pays only while reading bounds the step: larger batches multiply in fp32.
+        var quantized = Format == DecodeWeightFormat.Q8_0 && rows <= Gemv.MaxRows ? Quantized(weights) : null;
 
         long* ids = TensorMemory.Longs(inputIds);
         for (int b = 0; b < rows; b++)
@@ -101,7 +109,8 @@ internal sealed unsafe class ManagedDecodeStep
         long slots = Math.Max(cache.SuffixWidth, cache.Capacity) + 1L;
         if (rows * _config.NumKeyValueHeads * slots * _config.HeadDim * sizeof(float) > int.MaxValue) return null;
         cache.PrepareAppend(valid);
-        if (!_buffers.TryTake(out var buffers)) buffers = new ManagedStepBuffers(_config);
+        // A set too small for this many rows is dropped for a larger one (the garbage collector frees it).
+        if (!_buffers.TryTake(out var buffers) || buffers.Rows < rows) buffers = new ManagedStepBuffers(_config, Math.Max(rows, Gemv.MaxRows));
         var output = empty([rows, weights.HeadOutputs], ScalarType.Float32, CPU);
         try
         {
@@ -151,7 +160,7 @@ internal sealed unsafe class ManagedDecodeStep
         int inner = _config.IntermediateSize, rotary = w.Rotary.Dim, qkvWidth = (heads + 2 * kvHeads) * dim;
         int slots = cache.SuffixWidth + 1;
         float* h = s.Hidden, normed = s.Normed, qkv = s.Qkv, cos = s.Cos, sin = s.Sin;
-        var at = s.Rows;
+        var at = s.Keys;
         int longest = 0;
         for (int b = 0; b < rows; b++)
         {
