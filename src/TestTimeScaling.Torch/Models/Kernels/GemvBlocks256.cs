@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TestTimeScaling.Torch;
 
@@ -12,15 +14,31 @@ internal static unsafe class GemvBlocks256
     public static void Columns(float* w, float* x, float* b, float* y, int rows, int n, int outputs, int start, int end)
     {
         int o = start;
+        bool three = rows >= ThreeRowsFrom;
+        int passes = three ? rows / 3 + (rows % 3) / 2 + (rows % 3) % 2 : rows / 2 + rows % 2;
+        // The next groups' cache lines, a share before each pass (none for fewer rows: too little time to cover).
+        int lines = rows >= PrefetchFrom ? (4 * n + 15) / 16 : 0;
         for (; o + 4 <= end; o += 4)
         {
             float* wo = w + (nint)o * n;
             float* bo = b == null ? null : b + o;
-            int r = 0;
-            if (rows >= ThreeRowsFrom)
-                for (; r + 3 <= rows; r += 3) Four3(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
-            for (; r + 2 <= rows; r += 2) Four2(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
-            if (r < rows) Four1(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, bo);
+            int r = 0, pass = 0;
+            if (three)
+                for (; r + 3 <= rows; r += 3, pass++)
+                {
+                    Prefetch(wo, n, lines, pass, passes);
+                    Four3(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+                }
+            for (; r + 2 <= rows; r += 2, pass++)
+            {
+                Prefetch(wo, n, lines, pass, passes);
+                Four2(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, outputs, bo);
+            }
+            if (r < rows)
+            {
+                Prefetch(wo, n, lines, pass, passes);
+                Four1(wo, x + (nint)r * n, n, y + (nint)r * outputs + o, bo);
+            }
         }
         for (; o < end; o++)
             for (int r = 0; r < rows; r++)
@@ -32,6 +50,25 @@ internal static unsafe class GemvBlocks256
     /// passes only. Benchmarks vary it (int.MaxValue: never).
     /// </summary>
     internal static int ThreeRowsFrom { get; set; } = 3;
+
+    /// <summary>
+    /// Row counts from which each pass over a group first prefetches its share of the weight rows
+    /// <see cref="GemvBlocks512.PrefetchDistance"/> ahead (int.MaxValue: never). With many rows a group's passes run
+    /// long from cache; without it the hardware prefetchers, which lose each short row stream at its end, left the
+    /// next group to come from memory on demand (--gemv-rows: the step's products out of cache at about two thirds of
+    /// their in-cache rate).
+    /// </summary>
+    internal static int PrefetchFrom { get; set; } = 3;
+
+    /// <summary>Pass <paramref name="pass"/> of <paramref name="passes"/>'s share of the <paramref name="lines"/> cache lines of the group ahead.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(float* w, int n, int lines, int pass, int passes)
+    {
+        if (lines == 0 || !Sse.IsSupported) return;
+        byte* ahead = (byte*)(w + (nint)GemvBlocks512.PrefetchDistance * n);
+        for (int line = lines * pass / passes, last = lines * (pass + 1) / passes; line < last; line++)
+            Sse.Prefetch0(ahead + (nint)line * 64);
+    }
 
     private static void Four1(float* w, float* x, int n, float* y, float* b)
     {
