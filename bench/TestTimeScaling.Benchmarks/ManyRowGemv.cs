@@ -39,6 +39,8 @@ internal static unsafe class ManyRowGemv
             if (rows >= 3) variants.Add(("4x3 passes", rows, () => WithThreeRowsFrom(3, () => Kernel(weights, x, y, rows, threads))));
             if (rows >= 3) variants.Add(("4x3 passes, no prefetch", rows, () => WithoutPrefetch(() => Kernel(weights, x, y, rows, threads))));
             if (rows >= 8) variants.Add(("torch linear", rows, () => Torch(weights, x, rows)));
+            foreach (int distance in new[] { 4, 16, 32 })
+                if (rows >= 8) variants.Add(($"4x3 passes, prefetch {distance} rows ahead", rows, () => WithDistance(distance, () => Kernel(weights, x, y, rows, threads))));
             if (rows >= 32)
             {
                 // The head alone (the last product) and the layers alone: which part falls short of the blocks' in-cache rate.
@@ -134,6 +136,14 @@ internal static unsafe class ManyRowGemv
             s11 = System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(s11, m, a);
         }
         return System.Runtime.Intrinsics.Vector256.Sum(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 + s11);
+    }
+
+    private static void WithDistance(int distance, Action step)
+    {
+        int saved = GemvBlocks512.PrefetchDistance;
+        GemvBlocks512.PrefetchDistance = distance;
+        try { step(); }
+        finally { GemvBlocks512.PrefetchDistance = saved; }
     }
 
     private static void WithoutPrefetch(Action step)

@@ -31,6 +31,16 @@ if (args is ["--gemv-rows", ..])
     return;
 }
 
+if (args is ["--rows-step", ..])
+{
+    // Managed decode steps of many forked rows against their products alone and the torch path: [model] [rounds] [threads] [rows,..].
+    ManyRowStep.Run(Console.Out, args.Length > 1 ? args[1] : "22.6M",
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1,
+        args.Length > 4 ? [.. args[4].Split(',').Select(r => int.Parse(r, System.Globalization.CultureInfo.InvariantCulture))] : [1, 8, 64]);
+    return;
+}
+
 if (args is ["--decode-step", ..])
 {
     // Batch-1 and 8-row decode steps, kernels on and off, against the 1- and 2-thread roofline in one process.
