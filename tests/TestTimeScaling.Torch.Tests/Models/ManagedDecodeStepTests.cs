@@ -122,6 +122,50 @@ public class ManagedDecodeStepTests
         }
     }
 
+    /// <summary>
+    /// Attention's blocked scores (eight keys at a time) and register-held weighted sums give the bits of one key at a
+    /// time: same sums in the same order. Head sizes 40 (one block of 32 and a vector) and 16 (vectors only), shared
+    /// segments of 11 keys (a block and a tail), own suffixes growing past 8, a sliding window.
+    /// </summary>
+    [Theory]
+    [InlineData(40, null)]
+    [InlineData(16, 13)]
+    public void BlockedAttentionGivesTheBitsOfOneKeyAtATime(int headDim, int? window)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var config = TinyModels.Llama() with { HeadDim = headDim, NumKeyValueHeads = 2 };
+        if (window is { } w) config = config with { ModelType = "mistral", Architecture = "MistralForCausalLM", SlidingWindow = w };
+        using var model = TinyModels.Random(config);
+        var (blockedCache, plainCache) = PrefilledTwins(model, config, [11], capacity: 30, seed: 500 + headDim);
+        using (blockedCache)
+        using (plainCache)
+        {
+            foreach (var cache in new[] { blockedCache, plainCache })
+            {
+                cache.MinSharedTokens = 0;
+                cache.SelectRows([0, 0, 0]);
+            }
+            bool saved = ManagedAttention.Blocked;
+            try
+            {
+                for (int step = 0; step < 12; step++)
+                {
+                    using var ids = tensor(new long[] { 3 + step, 5 + step, 7 + step }, [3, 1]);
+                    ManagedAttention.Blocked = true;
+                    using var blocked = model.TryManagedStep(ids, blockedCache, [1, 1, 1]);
+                    ManagedAttention.Blocked = false;
+                    using var plain = model.TryManagedStep(ids, plainCache, [1, 1, 1]);
+                    Assert.Equal(plain!.data<float>().ToArray(), blocked!.data<float>().ToArray());
+                }
+            }
+            finally
+            {
+                ManagedAttention.Blocked = saved;
+            }
+        }
+    }
+
     [Fact]
     public void EqualsTheTorchStepAfterReorderDuplicateDropAndTruncate()
     {
