@@ -51,10 +51,11 @@ internal sealed unsafe class ManagedDecodeStep
 
     /// <summary>
     /// Most rows a step takes. Past <see cref="Gemv.MaxRows"/> the products are bound by their multiply-adds, not by
-    /// reading the weights; <see cref="Gemv"/>'s 4x3 blocks still ran them several times faster than libtorch's GEMMs
-    /// on the peer models' shapes (--gemv-rows, docs/benchmarks.md "Decode kernels"), so the step keeps them.
+    /// reading the weights; <see cref="Gemv"/>'s 4x3 blocks still ran a 64-row step of the 22.6M model in less than
+    /// half the torch path's time, and 128 rows faster than it, but 256 rows slower (--rows-step, docs/benchmarks.md
+    /// "Decode kernels"), so larger batches keep libtorch's GEMMs.
     /// </summary>
-    public const int MaxRows = 256;
+    public const int MaxRows = 128;
 
     /// <summary>
     /// Whether <see cref="LlamaDecoder"/>'s decode steps that qualify run in managed code (default true). Off (or with
