@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace TestTimeScaling.Torch;
 
 /// <summary>
-/// <see cref="Gemv"/>'s 256-bit blocks, for CPUs without AVX-512: four weight rows against one or two rows of x per
-/// pass (eight accumulators; four by four would spill the sixteen registers AVX2 has).
+/// <see cref="Gemv"/>'s 256-bit blocks, for CPUs without AVX-512: four weight rows against three rows of x per pass
+/// (from three rows), then two, then one (four by four would spill the sixteen registers AVX2 has).
 /// </summary>
 internal static unsafe class GemvBlocks256
 {
