@@ -144,7 +144,7 @@ internal static class DecodeStepBenchmarks
     private static unsafe double ProductSeconds(LlamaDecoder model, ModelConfig config, int rows)
     {
         var weights = ManagedWeights.Capture(model.Backbone, model.OutputHead, config) ?? throw new InvalidOperationException("The model does not qualify.");
-        var s = new ManagedStepBuffers(config);
+        var s = new ManagedStepBuffers(config, Math.Max(rows, Gemv.MaxRows));
         int hidden = config.HiddenSize, inner = config.IntermediateSize, heads = config.NumAttentionHeads * config.HeadDim;
         int qkv = (config.NumAttentionHeads + 2 * config.NumKeyValueHeads) * config.HeadDim, threads = get_num_threads();
         var logits = new float[rows * weights.HeadOutputs];

@@ -21,6 +21,26 @@ if (args is ["--gemv-step", ..])
     return;
 }
 
+if (args is ["--gemv-rows", ..])
+{
+    // A decode step's weight products at 1-64 rows: the block shapes against each other and libtorch: [model] [rounds] [threads].
+    ManyRowGemv.Run(Console.Out, args.Length > 1 ? args[1] : "22.6M",
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2,
+        args.Length > 4 ? [.. args[4].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => int.Parse(r, System.Globalization.CultureInfo.InvariantCulture)).Where(r => r > 0)] : null);
+    return;
+}
+
+if (args is ["--rows-step", ..])
+{
+    // Managed decode steps of many forked rows against their products alone and the torch path: [model] [rounds] [threads] [rows,..].
+    ManyRowStep.Run(Console.Out, args.Length > 1 ? args[1] : "22.6M",
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1,
+        args.Length > 4 ? [.. args[4].Split(',').Select(r => int.Parse(r, System.Globalization.CultureInfo.InvariantCulture))] : [1, 8, 64]);
+    return;
+}
+
 if (args is ["--decode-step", ..])
 {
     // Batch-1 and 8-row decode steps, kernels on and off, against the 1- and 2-thread roofline in one process.

@@ -65,11 +65,11 @@ public class GemvKernelTests
         AssertClose(nn.functional.linear(x, w, b), tensor(ys).view(rows, 301));
     }
 
-    /// <summary>Every block shape (4x4, 4x2, 4x1 passes), vector tails, one-row outputs past the last group, 1-3 threads.</summary>
+    /// <summary>Every block shape (4x4, 4x3, 4x2, 4x1 passes), vector tails, one-row outputs past the last group, 1-3 threads.</summary>
     public static TheoryData<int, int, int, bool, int> Shapes()
     {
         var data = new TheoryData<int, int, int, bool, int>();
-        foreach (int rows in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16 })
+        foreach (int rows in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 64 })
         foreach (var (inputs, outputs) in new[] { (1, 1), (15, 6), (16, 8), (17, 9), (33, 301), (768, 67), (130, 1030) })
             data.Add(rows, inputs, outputs, (rows + inputs) % 2 == 0, 1 + (rows + outputs) % 3);
         return data;
@@ -81,6 +81,46 @@ public class GemvKernelTests
     {
         foreach (bool wide in Gemv.Wide ? new[] { true, false } : [false])
             AssertMultiplyMatchesLinear(rows, inputs, outputs, withBias, threads, wide, seed: rows * 1000 + inputs);
+    }
+
+    /// <summary>
+    /// The 4x3 blocks give the same bits as 4x2 and 4x1 passes: each dot product is summed lane by lane in the same
+    /// order whatever block holds it, so a row's result does not depend on how many rows share its step.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 256, 36)]
+    [InlineData(7, 33, 301)]
+    [InlineData(64, 704, 41)]
+    public unsafe void TheThreeRowBlocksGiveTheBitsOfTheTwoAndOneRowPasses(int rows, int inputs, int outputs)
+    {
+        var random = new Random(rows + inputs);
+        float[] xs = [.. Enumerable.Range(0, rows * inputs).Select(_ => (float)random.NextDouble() - 0.5f)];
+        float[] ws = [.. Enumerable.Range(0, outputs * inputs).Select(_ => (float)random.NextDouble() - 0.5f)];
+        float[] bs = [.. Enumerable.Range(0, outputs).Select(_ => (float)random.NextDouble())];
+        float[] Product(int threeRowsFrom)
+        {
+            var ys = new float[rows * outputs];
+            int saved = GemvBlocks256.ThreeRowsFrom;
+            try
+            {
+                GemvBlocks256.ThreeRowsFrom = threeRowsFrom;
+                fixed (float* wp = ws, xp = xs, bp = bs, yp = ys) Gemv.Multiply(wp, xp, bp, yp, rows, inputs, outputs, 2, wide: false);
+            }
+            finally
+            {
+                GemvBlocks256.ThreeRowsFrom = saved;
+            }
+            return ys;
+        }
+        var pairs = Product(int.MaxValue);
+        Assert.Equal(pairs, Product(3));
+        // Each row alone: one-row passes.
+        for (int r = 0; r < rows; r++)
+        {
+            var alone = new float[outputs];
+            fixed (float* wp = ws, xp = xs, bp = bs, yp = alone) Gemv.Multiply(wp, xp + r * inputs, bp, yp, 1, inputs, outputs, 1, wide: false);
+            Assert.Equal(pairs.AsSpan(r * outputs, outputs).ToArray(), alone);
+        }
     }
 
     [Fact]

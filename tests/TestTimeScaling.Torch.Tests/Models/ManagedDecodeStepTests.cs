@@ -62,6 +62,110 @@ public class ManagedDecodeStepTests
         }
     }
 
+    /// <summary>Past the few-row products: the 4x3 blocks with 4x2 and 4x1 tails, up to <see cref="ManagedDecodeStep.MaxRows"/>.</summary>
+    [Theory]
+    [InlineData(17)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(64)]
+    [InlineData(ManagedDecodeStep.MaxRows)]
+    public void EqualsTheTorchStepForManyRows(int rows)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var config = TinyModels.Llama() with { NumKeyValueHeads = 2 };
+        using var model = TinyModels.Random(config);
+        var lengths = Enumerable.Range(0, rows).Select(r => 1 + (r * 7) % 13).ToArray();
+        var (torchCache, managedCache) = PrefilledTwins(model, config, lengths, capacity: 16, seed: 300 + rows);
+        using (torchCache)
+        using (managedCache)
+        {
+            for (int step = 0; step < 2; step++)
+                StepBoth(model, torchCache, managedCache, Enumerable.Range(0, rows).Select(r => (r * 17 + step * 5 + 1) % config.VocabSize).ToArray(), $"{rows} rows, step {step}");
+        }
+    }
+
+    [Theory]
+    [InlineData(33)]
+    [InlineData(64)]
+    public void EqualsTheTorchStepForManyForkedRowsThenReorderedAndTruncated(int rows)
+    {
+        // The engine's batched call: one prompt prefilled once and forked into many rows over one shared segment; then a
+        // search's rebuild (reorder, duplicate, drop) and a truncation into the shared part.
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var config = TinyModels.Llama() with { NumKeyValueHeads = 2 };
+        using var model = TinyModels.Random(config);
+        var (torchCache, managedCache) = PrefilledTwins(model, config, [9], capacity: 20, seed: 400 + rows);
+        using (torchCache)
+        using (managedCache)
+        {
+            foreach (var cache in new[] { torchCache, managedCache })
+            {
+                cache.MinSharedTokens = 0;
+                cache.SelectRows(new int[rows]);
+            }
+            Assert.Equal(1, managedCache.SegmentCount);
+            int Token(int r, int step) => (r * 11 + step * 7 + 3) % config.VocabSize;
+            for (int step = 0; step < 2; step++)
+                StepBoth(model, torchCache, managedCache, Enumerable.Range(0, rows).Select(r => Token(r, step)).ToArray(), $"{rows} forks, step {step}");
+            // Reverse the rows, duplicate the first and drop the last; then one fork forgets all but 5 tokens.
+            int[] order = [0, .. Enumerable.Range(1, rows - 1).Reverse()];
+            foreach (var cache in new[] { torchCache, managedCache })
+            {
+                cache.SelectRows(order);
+                cache.Truncate(3, 5);
+            }
+            Assert.Equal(5, managedCache.Lengths[3]);
+            for (int step = 2; step < 4; step++)
+                StepBoth(model, torchCache, managedCache, Enumerable.Range(0, rows).Select(r => Token(r, step)).ToArray(), $"{rows} forks after the rebuild, step {step}");
+        }
+    }
+
+    /// <summary>
+    /// Attention's blocked scores (eight keys at a time) and register-held weighted sums give the bits of one key at a
+    /// time: same sums in the same order. Head sizes 40 (one block of 32 and a vector) and 16 (vectors only), shared
+    /// segments of 11 keys (a block and a tail), own suffixes growing past 8, a sliding window.
+    /// </summary>
+    [Theory]
+    [InlineData(40, null)]
+    [InlineData(16, 13)]
+    public void BlockedAttentionGivesTheBitsOfOneKeyAtATime(int headDim, int? window)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var config = TinyModels.Llama() with { HeadDim = headDim, NumKeyValueHeads = 2 };
+        if (window is { } w) config = config with { ModelType = "mistral", Architecture = "MistralForCausalLM", SlidingWindow = w };
+        using var model = TinyModels.Random(config);
+        var (blockedCache, plainCache) = PrefilledTwins(model, config, [11], capacity: 30, seed: 500 + headDim);
+        using (blockedCache)
+        using (plainCache)
+        {
+            foreach (var cache in new[] { blockedCache, plainCache })
+            {
+                cache.MinSharedTokens = 0;
+                cache.SelectRows([0, 0, 0]);
+            }
+            bool saved = ManagedAttention.Blocked;
+            try
+            {
+                for (int step = 0; step < 12; step++)
+                {
+                    using var ids = tensor(new long[] { 3 + step, 5 + step, 7 + step }, [3, 1]);
+                    ManagedAttention.Blocked = true;
+                    using var blocked = model.TryManagedStep(ids, blockedCache, [1, 1, 1]);
+                    ManagedAttention.Blocked = false;
+                    using var plain = model.TryManagedStep(ids, plainCache, [1, 1, 1]);
+                    Assert.Equal(plain!.data<float>().ToArray(), blocked!.data<float>().ToArray());
+                }
+            }
+            finally
+            {
+                ManagedAttention.Blocked = saved;
+            }
+        }
+    }
+
     [Fact]
     public void EqualsTheTorchStepAfterReorderDuplicateDropAndTruncate()
     {
@@ -163,9 +267,9 @@ public class ManagedDecodeStepTests
         Assert.Null(model.TryManagedStep(tensor(new long[] { 2, 3 }, [1, 2]), cache, [2]));
         Assert.Equal(0, cache.Lengths[0]);
 
-        // More rows than the kernel takes.
-        using var wide = new KvCache(config, rows: Gemv.MaxRows + 1, capacity: 4, CPU, ScalarType.Float32);
-        Assert.Null(model.TryManagedStep(full([Gemv.MaxRows + 1, 1], 2L, ScalarType.Int64), wide, Enumerable.Repeat(1L, Gemv.MaxRows + 1).ToArray()));
+        // More rows than the step takes.
+        using var wide = new KvCache(config, rows: ManagedDecodeStep.MaxRows + 1, capacity: 4, CPU, ScalarType.Float32);
+        Assert.Null(model.TryManagedStep(full([ManagedDecodeStep.MaxRows + 1, 1], 2L, ScalarType.Int64), wide, Enumerable.Repeat(1L, ManagedDecodeStep.MaxRows + 1).ToArray()));
 
         // Autograd on.
         using (var grad = enable_grad())

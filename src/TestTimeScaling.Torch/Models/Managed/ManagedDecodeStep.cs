@@ -17,11 +17,11 @@ namespace TestTimeScaling.Torch;
 /// each op is a native call, and libtorch's OpenMP threads spin after every parallel op, so managed kernels (the
 /// <see cref="Gemv"/>) interleaved with torch ops took turns with those threads on the cores (docs/benchmarks.md,
 /// "Decode kernels"). With no torch op in the step, the OpenMP threads sleep and the managed products own the cores.</para>
-/// <para>It applies (<see cref="TryForward"/>) to rows that each add exactly one token, at most <see cref="Gemv.MaxRows"/>
+/// <para>It applies (<see cref="TryForward"/>) to rows that each add exactly one token, at most <see cref="MaxRows"/>
 /// of them, under no autograd, with the fused projections fused, and not past max_position_embeddings under dynamic
 /// rope scaling; anything else (prefill, ragged chunks, more rows, CUDA, other dtypes) keeps the torch path. Rows that
-/// reference a shared segment read it in place, each row once (at most <see cref="Gemv.MaxRows"/> of them, so the
-/// segment stays in cache between them), instead of the torch path's cascade. Results equal the torch path's within float32 rounding of
+/// reference a shared segment read it in place, each row once (consecutive rows of one kv head, so the segment's part
+/// stays in cache between them), instead of the torch path's cascade. Results equal the torch path's within float32 rounding of
 /// reordered sums (about 1e-6 relative); the cache it leaves is the torch path's, slot for slot.</para>
 /// <para>Thread safety: each concurrent caller takes its own scratch buffers; the weights are only read.</para>
 /// </remarks>
@@ -50,6 +50,14 @@ internal sealed unsafe class ManagedDecodeStep
     }
 
     /// <summary>
+    /// Most rows a step takes. Past <see cref="Gemv.MaxRows"/> the products are bound by their multiply-adds, not by
+    /// reading the weights; <see cref="Gemv"/>'s 4x3 blocks still ran a 64-row step of the 22.6M model in less than
+    /// half the torch path's time, and 128 rows faster than it, but 256 rows slower (--rows-step, docs/benchmarks.md
+    /// "Decode kernels"), so larger batches keep libtorch's GEMMs.
+    /// </summary>
+    public const int MaxRows = 128;
+
+    /// <summary>
     /// Whether <see cref="LlamaDecoder"/>'s decode steps that qualify run in managed code (default true). Off (or with
     /// <see cref="CpuKernel.Enabled"/> off), every step takes the torch path, so a benchmark can compare both in one process.
     /// </summary>
@@ -75,7 +83,7 @@ internal sealed unsafe class ManagedDecodeStep
     {
         int rows = cache.RowCount;
         if (!CpuKernel.Enabled || device.type != DeviceType.CPU || dtype != ScalarType.Float32) return null;
-        if (rows < 1 || rows > Gemv.MaxRows || inputIds.dim() != 2 || inputIds.shape[1] != 1) return null;
+        if (rows < 1 || rows > MaxRows || inputIds.dim() != 2 || inputIds.shape[1] != 1) return null;
         if (cache.Device.type != DeviceType.CPU || cache.DType != ScalarType.Float32) return null;
         long longest = 0;
         for (int b = 0; b < rows; b++)
@@ -90,7 +98,8 @@ internal sealed unsafe class ManagedDecodeStep
         if (is_grad_enabled()) return null;
         var weights = Weights();
         if (weights is null) return null;
-        var quantized = Format == DecodeWeightFormat.Q8_0 ? Quantized(weights) : null;
+        // The Q8_0 products read fewer bytes, which pays only while reading bounds the step: larger batches multiply in fp32.
+        var quantized = Format == DecodeWeightFormat.Q8_0 && rows <= Gemv.MaxRows ? Quantized(weights) : null;
 
         long* ids = TensorMemory.Longs(inputIds);
         for (int b = 0; b < rows; b++)
@@ -101,7 +110,8 @@ internal sealed unsafe class ManagedDecodeStep
         long slots = Math.Max(cache.SuffixWidth, cache.Capacity) + 1L;
         if (rows * _config.NumKeyValueHeads * slots * _config.HeadDim * sizeof(float) > int.MaxValue) return null;
         cache.PrepareAppend(valid);
-        if (!_buffers.TryTake(out var buffers)) buffers = new ManagedStepBuffers(_config);
+        // A set too small for this many rows is dropped for a larger one (the garbage collector frees it).
+        if (!_buffers.TryTake(out var buffers) || buffers.Rows < rows) buffers = new ManagedStepBuffers(_config, Math.Max(rows, Gemv.MaxRows));
         var output = empty([rows, weights.HeadOutputs], ScalarType.Float32, CPU);
         try
         {
@@ -151,7 +161,7 @@ internal sealed unsafe class ManagedDecodeStep
         int inner = _config.IntermediateSize, rotary = w.Rotary.Dim, qkvWidth = (heads + 2 * kvHeads) * dim;
         int slots = cache.SuffixWidth + 1;
         float* h = s.Hidden, normed = s.Normed, qkv = s.Qkv, cos = s.Cos, sin = s.Sin;
-        var at = s.Rows;
+        var at = s.Keys;
         int longest = 0;
         for (int b = 0; b < rows; b++)
         {
@@ -175,33 +185,82 @@ internal sealed unsafe class ManagedDecodeStep
             float* keys = TensorMemory.Floats(cache.KeyBuffer(l));
             float* values = TensorMemory.Floats(cache.ValueBuffer(l));
             PointAtSegments(cache, l, at, rows);
-            for (int b = 0; b < rows; b++)
-            {
-                float* row = qkv + (long)b * qkvWidth;
-                float* c = cos + (long)b * rotary, sn = sin + (long)b * rotary;
-                for (int head = 0; head < heads; head++)
-                    PositionHead(row + head * dim, dim, layer.QueryNorm, layer.HeadNormEpsilon, c, sn, rotary);
-                for (int g = 0; g < kvHeads; g++)
-                {
-                    float* key = row + (heads + g) * dim;
-                    PositionHead(key, dim, layer.KeyNorm, layer.HeadNormEpsilon, c, sn, rotary);
-                    long slot = (((long)b * kvHeads + g) * slots + at[b].Position - at[b].Shared) * dim;
-                    new ReadOnlySpan<float>(key, dim).CopyTo(new Span<float>(keys + slot, dim));
-                    new ReadOnlySpan<float>(row + (heads + kvHeads + g) * dim, dim).CopyTo(new Span<float>(values + slot, dim));
-                }
-            }
+            var positions = new Positions(qkv, cos, sin, keys, values, at, layer.QueryNorm, layer.KeyNorm, layer.HeadNormEpsilon, slots);
+            if (InParallel(rows, threads)) PositionInParallel(positions, rows, threads);
+            else Position(positions, 0, rows);
             ManagedAttention.Run(shape, qkv, keys, values, at, _windows[l], s.Attention, scores, scoreStride, threads);
             Project(ql?.Output, layer.Output, s.Attention, layer.OutputBias, s.Projected, rows, heads * dim, hidden, threads);
             AddInPlace(h, s.Projected, rows * hidden);
 
             ManagedRmsNorm.Apply(h, layer.PostNorm, normed, rows, hidden, layer.PostNormEpsilon);
             Project(ql?.GateUp, layer.GateUp, normed, layer.GateUpBias, s.GateUp, rows, hidden, 2 * inner, threads);
-            _activation.Apply(s.GateUp, s.Activated, rows, inner);
+            if (InParallel(rows, threads)) ActivateInParallel((nint)s.GateUp, (nint)s.Activated, rows, inner, threads);
+            else _activation.Apply(s.GateUp, s.Activated, rows, inner);
             Project(ql?.Down, layer.Down, s.Activated, layer.DownBias, s.Projected, rows, inner, hidden, threads);
             AddInPlace(h, s.Projected, rows * hidden);
         }
         ManagedRmsNorm.Apply(h, w.FinalNorm, normed, rows, hidden, w.FinalNormEpsilon);
         Project(q?.Head, w.Head, normed, w.HeadBias, logits, rows, hidden, w.HeadOutputs, threads);
+    }
+
+    /// <summary>
+    /// Rows from which the per-row work between the products (positioning q and k, the activation) is split across the
+    /// kernel threads. Below, it is a few microseconds, less than a handoff; at 64 rows of the 22.6M model it was about
+    /// a tenth of a one-thread step, left on one core while the other waited.
+    /// </summary>
+    private const int ParallelRows = 16;
+
+    private static bool InParallel(int rows, int threads) => threads > 1 && rows >= ParallelRows;
+
+    /// <summary>Where one layer's per-row positioning reads and writes (addresses, so the parts can run on the kernel threads).</summary>
+    private readonly record struct Positions(nint Qkv, nint Cos, nint Sin, nint Keys, nint Values, nint At, nint QueryNorm, nint KeyNorm, float Epsilon, int Slots)
+    {
+        public Positions(float* qkv, float* cos, float* sin, float* keys, float* values, ManagedAttention.RowKeys* at, float* queryNorm, float* keyNorm, float epsilon, int slots)
+            : this((nint)qkv, (nint)cos, (nint)sin, (nint)keys, (nint)values, (nint)at, (nint)queryNorm, (nint)keyNorm, epsilon, slots)
+        {
+        }
+    }
+
+    // Rows [start, end): Qwen3's head norms, rotary on the queries and the new key, and the key and value written into
+    // the row's next suffix slot.
+    private void Position(Positions p, int start, int end)
+    {
+        int heads = _config.NumAttentionHeads, kvHeads = _config.NumKeyValueHeads, dim = _config.HeadDim;
+        int qkvWidth = (heads + 2 * kvHeads) * dim, rotary = _config.RotaryDim;
+        var at = (ManagedAttention.RowKeys*)p.At;
+        float* queryNorm = (float*)p.QueryNorm, keyNorm = (float*)p.KeyNorm;
+        for (int b = start; b < end; b++)
+        {
+            float* row = (float*)p.Qkv + (long)b * qkvWidth;
+            float* c = (float*)p.Cos + (long)b * rotary, sn = (float*)p.Sin + (long)b * rotary;
+            for (int head = 0; head < heads; head++)
+                PositionHead(row + head * dim, dim, queryNorm, p.Epsilon, c, sn, rotary);
+            for (int g = 0; g < kvHeads; g++)
+            {
+                float* key = row + (heads + g) * dim;
+                PositionHead(key, dim, keyNorm, p.Epsilon, c, sn, rotary);
+                long slot = (((long)b * kvHeads + g) * p.Slots + at[b].Position - at[b].Shared) * dim;
+                new ReadOnlySpan<float>(key, dim).CopyTo(new Span<float>((float*)p.Keys + slot, dim));
+                new ReadOnlySpan<float>(row + (heads + kvHeads + g) * dim, dim).CopyTo(new Span<float>((float*)p.Values + slot, dim));
+            }
+        }
+    }
+
+    // The lambdas live in their own methods: a closure is made only on the parallel path, never per call of the few-row one.
+    private void PositionInParallel(Positions p, int rows, int threads)
+    {
+        int parts = Math.Min(threads, rows);
+        KernelThreads.Shared.Run(parts, part => Position(p, rows * part / parts, rows * (part + 1) / parts));
+    }
+
+    private void ActivateInParallel(nint gateUp, nint output, int rows, int inner, int threads)
+    {
+        int parts = Math.Min(threads, rows);
+        KernelThreads.Shared.Run(parts, part =>
+        {
+            int start = rows * part / parts, end = rows * (part + 1) / parts;
+            _activation.Apply((float*)gateUp + 2L * start * inner, (float*)output + (long)start * inner, end - start, inner);
+        });
     }
 
     // Each row's shared segment of layer l (rows of one fork share one: its address is taken once per layer).

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace TestTimeScaling.Torch;
 
 /// <summary>
-/// The scratch memory of one <see cref="ManagedDecodeStep"/> call for up to <see cref="Gemv.MaxRows"/> rows, made once
+/// The scratch memory of one <see cref="ManagedDecodeStep"/> call for up to <see cref="Rows"/> rows, made once
 /// and reused (one set per thread that steps the decoder at the same time). Arrays on the pinned heap: their
 /// addresses stay valid while kernel threads read them, and they need no freeing.
 /// </summary>
@@ -14,9 +14,10 @@ internal sealed unsafe class ManagedStepBuffers
     private readonly ManagedAttention.RowKeys[] _rows;
     private float[] _scores = [];
 
-    public ManagedStepBuffers(ModelConfig config)
+    public ManagedStepBuffers(ModelConfig config, int rows)
     {
-        int rows = Gemv.MaxRows;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        Rows = rows;
         int qkv = (config.NumAttentionHeads + 2 * config.NumKeyValueHeads) * config.HeadDim;
         _hidden = Pinned(rows * config.HiddenSize);
         _normed = Pinned(rows * config.HiddenSize);
@@ -29,6 +30,9 @@ internal sealed unsafe class ManagedStepBuffers
         _sin = Pinned(rows * Math.Max(config.RotaryDim, 1));
         _rows = GC.AllocateArray<ManagedAttention.RowKeys>(rows, pinned: true);
     }
+
+    /// <summary>Most rows a step with these buffers may have.</summary>
+    public int Rows { get; }
 
     /// <summary>The residual stream [rows, hidden].</summary>
     public float* Hidden => Address(_hidden);
@@ -58,7 +62,7 @@ internal sealed unsafe class ManagedStepBuffers
     public float* Sin => Address(_sin);
 
     /// <summary>Where each row's keys are [rows]: its position (its cache length before the step) and its shared segment.</summary>
-    public ManagedAttention.RowKeys* Rows => (ManagedAttention.RowKeys*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_rows));
+    public ManagedAttention.RowKeys* Keys => (ManagedAttention.RowKeys*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_rows));
 
     /// <summary>Attention weights for <paramref name="pairs"/> (row, head) pairs of <paramref name="stride"/> keys each, grown when needed.</summary>
     public float* Scores(int pairs, int stride)
