@@ -25,7 +25,7 @@ namespace TestTimeScaling.Torch;
 /// </remarks>
 internal static unsafe class CpuTokenDraw
 {
-    /// <summary>Logits (rows x vocabulary) from which a call is shared among threads: about 10-20 µs of work on one.</summary>
+    /// <summary>Logits (rows x vocabulary) from which a call is shared among threads: 15-40 µs of exponentials on one.</summary>
     internal const long ParallelThreshold = 1 << 14;
 
     /// <summary>
@@ -70,7 +70,9 @@ internal static unsafe class CpuTokenDraw
         if (rows == 0 || vocab == 0) return tokens;
         bool wantLogprob = logprobs is not null;
         int blocks = (vocab + TokenDrawJob.BlockSize - 1) / TokenDrawJob.BlockSize;
-        if ((long)rows * vocab < ParallelThreshold) threads = 1;
+        // An argmax alone costs about an eighth of a logit's exponential: it needs eight times the rows to pay for threads.
+        long work = greedy && !wantLogprob ? (long)rows * vocab / 8 : (long)rows * vocab;
+        if (work < ParallelThreshold) threads = 1;
         // Too few rows to give each thread two: split each row's blocks instead, one slice per thread.
         int slices = threads > 1 && rows < 2 * threads && blocks >= 2 * threads ? threads : 1;
         int perRow = 3 * blocks + 1 + slices;
