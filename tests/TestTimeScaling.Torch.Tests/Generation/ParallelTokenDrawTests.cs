@@ -16,6 +16,7 @@ public class ParallelTokenDrawTests
         // rows, vocabulary, temperature, min-p: one row (split into slices), a few rows (slices), many rows (whole
         // rows per thread); vocabularies below one vector, below one block, odd past a block, not a multiple of 256.
         { 1, 5, 1.0, 0 },
+        { 32, 23, 0.8, 0 }, // the main job's shape: the arithmetic policy's 23 tokens at temperature 0.8
         { 3, 255, 0.7, 0 },
         { 1, 32000, 1.0, 0 },
         { 1, 50257, 0.8, 0.05 },
