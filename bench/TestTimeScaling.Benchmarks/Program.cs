@@ -94,6 +94,17 @@ if (args is ["--batched-vs-sequential", ..])
     return;
 }
 
+if (args is ["--draw", ..])
+{
+    // The draw per path before and after (one thread, then [threads]), the sampler per setting, and the exp floor,
+    // at 1, 8 and 64 rows unless [rows] is given: [rows] [vocab] [threads].
+    int[] drawRows = args.Length > 1 ? [int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)] : [1, 8, 64];
+    TokenDrawBenchmarks.Run(Console.Out, drawRows,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 32000,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 2);
+    return;
+}
+
 if (args is ["--concurrent", ..])
 {
     // n single-sample calls of different prompts at once against one after another (issue 11: >= 5x at n = 8):

@@ -1,27 +1,32 @@
 using System.Buffers;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TestTimeScaling.Torch;
 
 /// <summary>
-/// The inverse-CDF draw over whole rows (temperature, optional min-p, no top-k or top-p) done in place on CPU logits
-/// with vectorized primitives: per row one pass for the maximum and one pass that exponentiates each block of 256
-/// in a small buffer and keeps only its sum, then the block and the token inside it are found against those sums
-/// with the row's uniform number. Nothing of the vocabulary's size is written, where the tensor form writes the
-/// exponentials and reads them again.
+/// The inverse-CDF draw over whole rows (temperature, optional min-p, no top-k or top-p) done in place on CPU logits:
+/// per row one pass for the maximum and one pass that exponentiates each block of 256 in a small buffer
+/// (<see cref="BlockWeights"/>) and keeps only its sum, then the block and the token inside it are found against
+/// those sums with the row's uniform number. Nothing of the vocabulary's size is written, where the tensor form
+/// writes the exponentials and reads them again. Greedy rows (the argmax, and its logprob from the same block sums)
+/// take the same route.
 /// </summary>
 /// <remarks>
-/// Same distribution as the tensor form (and the same uniform per row from the same generators): the chosen token is
-/// the first whose cumulative weight exceeds u x total, a zero-weight token is never chosen. Block sums are added in
-/// double precision. One thread: measured on this 2-core machine while torch's own threads were busy, drawing the
-/// rows on two threads was no faster at best and 2.5x slower on average.
+/// <para>Same distribution as the tensor form (and the same uniform per row from the same generators): the chosen
+/// token is the first whose cumulative weight exceeds u x total, a zero-weight token is never chosen. Block sums are
+/// added in double precision, in block order.</para>
+/// <para>Rows are shared among torch's thread count of <see cref="KernelThreads"/> once there are
+/// <see cref="ParallelThreshold"/> logits: whole rows when there are at least two per thread, else each row's blocks
+/// in slices (a batch-1 step). Either way every row's arithmetic is the one-thread arithmetic (see
+/// <see cref="TokenDrawJob"/>), so tokens and logprobs do not depend on the thread count. An earlier measurement found
+/// two threads slower here while torch's OpenMP threads spun after the step's ops; the decode step now runs in managed
+/// code on the same kernel threads, which are awake when the logits arrive (docs/benchmarks.md, "Sampling share").</para>
 /// </remarks>
-internal static class CpuTokenDraw
+internal static unsafe class CpuTokenDraw
 {
-    private const int BlockSize = 256;
+    /// <summary>Logits (rows x vocabulary) from which a call is shared among threads: 15-40 µs of exponentials on one.</summary>
+    internal const long ParallelThreshold = 1 << 14;
 
     /// <summary>
     /// Whether <paramref name="logits"/> can be read in place: float32, contiguous, in CPU memory, two dimensions, and
@@ -37,138 +42,84 @@ internal static class CpuTokenDraw
     /// <paramref name="logprobs"/> (when given) with the chosen tokens' log-probabilities under the model (before
     /// temperature and truncation).
     /// </summary>
-    public static long[] Draw(Tensor logits, double temperature, double minP, float[] uniforms, float[]? logprobs)
+    public static long[] Draw(Tensor logits, double temperature, double minP, float[] uniforms, float[]? logprobs) =>
+        Draw(logits, temperature, minP, uniforms, logprobs, DefaultThreads);
+
+    /// <summary>Like <see cref="Draw(Tensor, double, double, float[], float[])"/> on at most <paramref name="threads"/> threads (tests and benches vary it).</summary>
+    internal static long[] Draw(Tensor logits, double temperature, double minP, float[] uniforms, float[]? logprobs, int threads)
     {
-        int rows = (int)logits.shape[0], vocab = (int)logits.shape[1];
+        int rows = (int)logits.shape[0];
         if (uniforms.Length != rows) throw new ArgumentException($"One uniform number per row is needed ({rows}), got {uniforms.Length}.", nameof(uniforms));
-        var tokens = new long[rows];
-        float inverse = (float)(1 / temperature), threshold = (float)minP;
-        var all = MemoryMarshal.Cast<byte, float>(logits.bytes);
-        for (int r = 0; r < rows; r++)
-        {
-            (tokens[r], float logprob) = DrawRow(all.Slice(r * vocab, vocab), inverse, threshold, uniforms[r], logprobs is not null);
-            if (logprobs is not null) logprobs[r] = logprob;
-        }
-        return tokens;
+        return Run(logits, greedy: false, (float)(1 / temperature), (float)minP, uniforms, logprobs, threads);
     }
 
     /// <summary>The most likely token per row (the first of equals, as argmax), with its log-probability when <paramref name="logprobs"/> is given.</summary>
-    public static long[] Greedy(Tensor logits, float[]? logprobs)
+    public static long[] Greedy(Tensor logits, float[]? logprobs) => Greedy(logits, logprobs, DefaultThreads);
+
+    /// <summary>Like <see cref="Greedy(Tensor, float[])"/> on at most <paramref name="threads"/> threads.</summary>
+    internal static long[] Greedy(Tensor logits, float[]? logprobs, int threads) =>
+        Run(logits, greedy: true, 1, 0, [], logprobs, threads);
+
+    /// <summary>torch's thread count, which the managed decode step's kernels use too.</summary>
+    private static int DefaultThreads => torch.get_num_threads();
+
+    private static long[] Run(Tensor logits, bool greedy, float inverse, float minP, float[] uniforms, float[]? logprobs, int threads)
     {
         int rows = (int)logits.shape[0], vocab = (int)logits.shape[1];
         var tokens = new long[rows];
-        var all = MemoryMarshal.Cast<byte, float>(logits.bytes);
-        Span<float> buffer = stackalloc float[BlockSize];
-        for (int r = 0; r < rows; r++)
-        {
-            var row = all.Slice(r * vocab, vocab);
-            int best = TensorPrimitives.IndexOfMax(row);
-            tokens[r] = best;
-            if (logprobs is null) continue;
-            float max = row[best];
-            double sum = 0;
-            for (int b = 0; b * BlockSize < vocab; b++)
-            {
-                var part = Block(row, b);
-                var weights = buffer[..part.Length];
-                TensorPrimitives.Subtract(part, max, weights);
-                TensorPrimitives.Exp(weights, weights);
-                sum += TensorPrimitives.Sum(weights);
-            }
-            logprobs[r] = (float)-Math.Log(sum);
-        }
-        return tokens;
-    }
-
-    private static (long Token, float Logprob) DrawRow(ReadOnlySpan<float> row, float inverse, float minP, float uniform, bool wantLogprob)
-    {
-        int blocks = (row.Length + BlockSize - 1) / BlockSize;
-        double[] rented = ArrayPool<double>.Shared.Rent(blocks);
+        if (rows == 0 || vocab == 0) return tokens;
+        bool wantLogprob = logprobs is not null;
+        int blocks = (vocab + TokenDrawJob.BlockSize - 1) / TokenDrawJob.BlockSize;
+        // An argmax alone costs about an eighth of a logit's exponential: it needs eight times the rows to pay for threads.
+        long work = greedy && !wantLogprob ? (long)rows * vocab / 8 : (long)rows * vocab;
+        if (work < ParallelThreshold) threads = 1;
+        // Too few rows to give each thread two: split each row's blocks instead, one slice per thread.
+        int slices = threads > 1 && rows < 2 * threads && blocks >= 2 * threads ? threads : 1;
+        int perRow = 3 * blocks + 1 + slices;
+        float[] scratch = ArrayPool<float>.Shared.Rent(rows * perRow);
         try
         {
-            var sums = rented.AsSpan(0, blocks);
-            Span<float> buffer = stackalloc float[BlockSize];
-            float max = TensorPrimitives.Max(row);
-            double total = 0, all = 0, model = 0;
-            bool tempered = inverse != 1;
-            for (int b = 0; b < blocks; b++)
+            fixed (float* u = uniforms, lp = logprobs, s = scratch)
+            fixed (long* t = tokens)
             {
-                var part = Block(row, b);
-                var weights = Weights(part, max, inverse, minP, buffer, out float unmasked);
-                all += unmasked;
-                sums[b] = minP > 0 ? TensorPrimitives.Sum(weights) : unmasked;
-                total += sums[b];
-                if (wantLogprob && tempered)
+                var job = new TokenDrawJob
                 {
-                    // The model's own normaliser needs exp(x - max) untempered.
-                    var plain = buffer[..part.Length];
-                    TensorPrimitives.Subtract(part, max, plain);
-                    TensorPrimitives.Exp(plain, plain);
-                    model += TensorPrimitives.Sum(plain);
-                }
-            }
-            if (!tempered) model = all;
-
-            // u < 1, so target < total; the block holding it is the first whose cumulative sum passes it.
-            double target = uniform * total, before = 0;
-            int chosen = -1;
-            bool passed = false;
-            for (int b = 0; b < blocks; b++)
-            {
-                if (sums[b] <= 0) continue;
-                chosen = b;
-                if (before + sums[b] > target)
+                    Logits = TensorMemory.Floats(logits), Rows = rows, Vocab = vocab, Blocks = blocks,
+                    Inverse = inverse, MinP = minP, Greedy = greedy, WantLogprob = wantLogprob,
+                    Uniforms = u, Tokens = t, Logprobs = lp,
+                    Kept = s, Unmasked = s + rows * blocks, Plain = s + 2 * rows * blocks,
+                    Maxes = s + 3 * rows * blocks, SliceMaxes = s + 3 * rows * blocks + rows, Slices = slices,
+                };
+                if (slices == 1)
                 {
-                    passed = true;
-                    break;
+                    job.Run(threads, TokenDrawPhase.WholeRows, rows);
+                    return tokens;
                 }
-                before += sums[b];
+                if (greedy)
+                {
+                    // The argmax is one cheap pass; only the logprob's sums are worth sharing.
+                    for (int r = 0; r < rows; r++)
+                    {
+                        var row = new ReadOnlySpan<float>(job.Logits + (long)r * vocab, vocab);
+                        int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row);
+                        tokens[r] = best;
+                        job.Maxes[r] = row[best];
+                    }
+                    if (!wantLogprob) return tokens;
+                }
+                else
+                {
+                    job.Run(threads, TokenDrawPhase.SliceMaxes, rows * slices);
+                    for (int r = 0; r < rows; r++) job.CombineSliceMaxes(r);
+                }
+                job.Run(threads, TokenDrawPhase.SliceSums, rows * slices);
+                for (int r = 0; r < rows; r++) job.Finish(r);
             }
-            // Rounding left the target at the very end: the last block with weight, at its end.
-            if (!passed && chosen >= 0) before -= sums[chosen];
-            if (chosen < 0) return (TensorPrimitives.IndexOfMax(row), 0); // no weight anywhere (a NaN row): the argmax, as softmax would not help
-            var inBlock = Weights(Block(row, chosen), max, inverse, minP, buffer, out _);
-            double rest = target - before, running = 0;
-            int token = -1;
-            for (int i = 0; i < inBlock.Length; i++)
-            {
-                if (inBlock[i] <= 0) continue;
-                token = i;
-                running += inBlock[i];
-                if (running > rest) break;
-            }
-            long id = (long)chosen * BlockSize + token;
-            float logprob = wantLogprob ? (float)(row[(int)id] - max - Math.Log(model)) : 0;
-            return (id, logprob);
+            return tokens;
         }
         finally
         {
-            ArrayPool<double>.Shared.Return(rented);
+            ArrayPool<float>.Shared.Return(scratch);
         }
-    }
-
-    private static ReadOnlySpan<float> Block(ReadOnlySpan<float> row, int block)
-    {
-        int start = block * BlockSize;
-        return row.Slice(start, Math.Min(BlockSize, row.Length - start));
-    }
-
-    /// <summary>exp((x - max) / T) of one block into <paramref name="buffer"/>, min-p applied; <paramref name="unmasked"/> is the sum before min-p.</summary>
-    private static Span<float> Weights(ReadOnlySpan<float> part, float max, float inverse, float minP, Span<float> buffer, out float unmasked)
-    {
-        var weights = buffer[..part.Length];
-        TensorPrimitives.Subtract(part, max, weights);
-        if (inverse != 1) TensorPrimitives.Multiply(weights, inverse, weights);
-        TensorPrimitives.Exp(weights, weights);
-        unmasked = TensorPrimitives.Sum(weights);
-        if (minP > 0)
-        {
-            // The best token's weight is exp(0) = 1, so min-p keeps the weights of at least minP.
-            for (int i = 0; i < weights.Length; i++)
-            {
-                if (weights[i] < minP) weights[i] = 0;
-            }
-        }
-        return weights;
     }
 }

@@ -14,8 +14,8 @@ namespace TestTimeScaling.Torch;
 /// unnormalised, and at temperature 1 their total is the chosen token's log-normaliser too); top-k and top-p look at
 /// a candidate set (the k best, or the best few hundred whose mass reaches p) instead of sorting the vocabulary; the
 /// log-probability of the chosen token is only computed when asked for. Whole-row draws and greedy rows on CPU
-/// logits run in place in <see cref="CpuTokenDraw"/> (same search, nothing of the vocabulary's size written); other
-/// devices use the tensor form below.
+/// logits run in place in <see cref="CpuTokenDraw"/> (same search, nothing of the vocabulary's size written, rows shared
+/// among the kernel threads with the one-thread bits); other devices use the tensor form below.
 /// </remarks>
 internal static class TokenSampler
 {
