@@ -19,6 +19,14 @@ internal sealed record GgufVocabulary(IReadOnlyList<string> Tokens, IReadOnlyLis
     // GPT-4o's o200k: case-aware words with their contractions attached.
     private const string Gpt4oPattern = @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
+    // DeepSeek-V3: digit runs and kana/CJK runs split off before its main pattern (whose line breaks are real CR/LF).
+    private static readonly string[] DeepSeekV3Splits =
+    [
+        @"\p{N}{1,3}",
+        "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+",
+        "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+",
+    ];
+
     /// <summary>Reads <paramref name="path"/>; ids up to <paramref name="vocabSize"/> without a token become unused placeholders.</summary>
     /// <exception cref="NotSupportedException">The tokenizer is not byte-level BPE, or its pre-tokenizer has no llama.cpp equivalent.</exception>
     /// <exception cref="InvalidDataException">The file is malformed or has ids at or beyond <paramref name="vocabSize"/>.</exception>
@@ -91,7 +99,7 @@ internal sealed record GgufVocabulary(IReadOnlyList<string> Tokens, IReadOnlyLis
         }
     }
 
-    /// <summary>llama.cpp's name for the pre-tokenizer: GPT-2's ByteLevel regex, or Llama 3's, Qwen2's or GPT-4o's split pattern before a ByteLevel without regex.</summary>
+    /// <summary>llama.cpp's name for the pre-tokenizer: GPT-2's ByteLevel regex, Llama 3's, Qwen2's or GPT-4o's split pattern, or DeepSeek-V3's three, before a ByteLevel without regex.</summary>
     private static string PreTokenizerName(JsonElement root, string path)
     {
         if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object)
@@ -104,7 +112,8 @@ internal sealed record GgufVocabulary(IReadOnlyList<string> Tokens, IReadOnlyLis
         if (splits.Count == 1 && splits[0] == Qwen2Pattern) return "qwen2";
         if (splits.Count == 1 && splits[0] == Gpt4oPattern) return "gpt-4o";
         if (splits.Count == 1 && splits[0] == Gpt2Pattern) return "gpt-2";
-        throw new NotSupportedException($"'{path}': GGUF export knows the GPT-2, Llama 3, Qwen2 and GPT-4o pre-tokenizers only; this file's has no llama.cpp name.");
+        if (splits.SequenceEqual(DeepSeekV3Splits)) return "deepseek-v3";
+        throw new NotSupportedException($"'{path}': GGUF export knows the GPT-2, Llama 3, Qwen2, GPT-4o and DeepSeek-V3 pre-tokenizers only; this file's has no llama.cpp name.");
     }
 
     private static IEnumerable<JsonElement> Flatten(JsonElement element) =>

@@ -115,6 +115,27 @@ public sealed class GgufExportTests
     }
 
     [Fact]
+    public void APreTokenizerWithoutALlamaCppNameIsRefusedBeforeAnythingIsWritten()
+    {
+        using var model = TinyModels.Random(TinyModels.Llama());
+        using var temp = new TempDirectory();
+        string path = WriteTokenizer(temp, 40);
+        // Llama 3's split with its digit rule changed to runs of four: close to a known pattern, but not one.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json["pre_tokenizer"] = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"type": "Sequence", "pretokenizers": [
+              {"type": "Split", "pattern": {"Regex": "\\p{N}{1,4}| ?\\p{L}+|\\s+"}, "behavior": "Isolated", "invert": false},
+              {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]}
+            """);
+        File.WriteAllText(path, json.ToJsonString());
+
+        var error = Assert.Throws<NotSupportedException>(() => GgufExporter.Export(model, path, temp.File("m.gguf")));
+        Assert.Contains("pre-tokenizer", error.Message);
+        Assert.Contains(path, error.Message);
+        Assert.False(File.Exists(temp.File("m.gguf")));
+    }
+
+    [Fact]
     public void Q8BlocksFollowGgmlsReferenceQuantizer()
     {
         float[] values = Enumerable.Range(0, 32).Select(i => (i - 16) * 0.25f).ToArray(); // max |x| = 4
