@@ -116,7 +116,9 @@ public sealed class FaultInjectionTests
             try { await Task.Delay(Timeout.Infinite, ctx.RequestAborted); }
             catch (OperationCanceledException) { Interlocked.Increment(ref aborted); throw; }
         });
-        using var resilient = new ResilientSampler(server.V1, TimeSpan.FromMilliseconds(300), retries: 1);
+        // Long enough that each attempt is read and counted by the server even on a loaded CI machine (at 300 ms
+        // the second attempt once timed out while its body was still being parsed, and was never counted).
+        using var resilient = new ResilientSampler(server.V1, TimeSpan.FromSeconds(1), retries: 1);
 
         var e = await Assert.ThrowsAsync<OpenAICompatibleServerException>(() => resilient.Sampler.SampleAsync(Request()).WaitAsync(Guard));
 
