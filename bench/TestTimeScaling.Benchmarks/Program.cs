@@ -6,6 +6,9 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TestTimeScaling.Benchmarks;
 using TestTimeScaling.Torch;
 
+// Before any torch call: libtorch's OpenMP threads sleep when idle instead of spinning beside the managed kernels.
+OpenMPWaitPolicy.PreferPassive();
+
 if (args is ["--decode-kernels", ..])
 {
     // Every decode-step product on the peer model's shapes in one process (docs/benchmarks.md, "Decode kernels").
