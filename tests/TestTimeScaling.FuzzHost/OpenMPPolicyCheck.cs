@@ -8,7 +8,7 @@ namespace TestTimeScaling.FuzzHost;
 /// <summary>
 /// What libtorch's OpenMP runtime sees of <c>OMP_WAIT_POLICY</c> in a fresh process, when this library is touched
 /// before the first torch call ("library-first") or after it ("torch-first"). Prints one line:
-/// <c>{PreferPassive's answer} {the native value or &lt;unset&gt;} {libgomp mapped before the torch call} {after it}</c>.
+/// <c>{PreferPassive's answer} {the native value or &lt;unset&gt;} {libgomp mapped before the library's torch call} {after it}</c>.
 /// </summary>
 internal static partial class OpenMPPolicyCheck
 {
@@ -16,14 +16,11 @@ internal static partial class OpenMPPolicyCheck
     // one of its types is compiled, so "torch-first" needs the torch call in a method compiled before any of those.
     public static int Run(string order)
     {
-        bool mappedBefore = LibgompMapped();
-        if (order == "torch-first") LoadTorch();
+        bool torchFirst = order == "torch-first";
+        if (torchFirst) LoadTorch();
         bool answer = Ask();
-        if (order != "torch-first")
-        {
-            mappedBefore = LibgompMapped();
-            LoadTorch();
-        }
+        bool mappedBefore = LibgompMapped(); // library-first: whether libgomp had loaded before this process's torch call
+        if (!torchFirst) LoadTorch();
         // Read natively: .NET's own copy of the environment does not see setenv.
         string value = Marshal.PtrToStringUTF8(GetEnv("OMP_WAIT_POLICY")) ?? "<unset>";
         Console.WriteLine($"{answer} {value} {mappedBefore} {LibgompMapped()}");

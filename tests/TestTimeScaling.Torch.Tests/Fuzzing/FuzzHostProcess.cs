@@ -84,7 +84,7 @@ internal static class FuzzHostProcess
     }
 
     // The muxer that runs this test host, so the child uses the same runtime.
-    private static string DotnetPath()
+    internal static string DotnetPath()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
         string? current = Environment.ProcessPath;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TestTimeScaling.Torch.Tests.Fuzzing;
 
 namespace TestTimeScaling.Torch.Tests.Models;
 
@@ -22,9 +23,10 @@ public sealed class OpenMPWaitPolicyTests
     [Fact]
     public void After_libtorch_has_loaded_nothing_is_changed_and_the_call_says_so()
     {
-        var (answer, value, _, mappedAfter) = Check("torch-first");
+        var (answer, value, mappedBefore, mappedAfter) = Check("torch-first");
 
         Assert.False(answer);
+        Assert.True(mappedBefore);
         Assert.Equal("<unset>", value);
         Assert.True(mappedAfter);
     }
@@ -42,7 +44,7 @@ public sealed class OpenMPWaitPolicyTests
 
     private static (bool Answer, string Value, bool MappedBefore, bool MappedAfter) Check(string order, (string Name, string Value)? environment = null)
     {
-        var start = new ProcessStartInfo(DotnetPath()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(FuzzHostProcess.DotnetPath()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TestTimeScaling.FuzzHost.dll"));
         start.ArgumentList.Add("openmp-policy");
         start.ArgumentList.Add(order);
@@ -58,12 +60,5 @@ public sealed class OpenMPWaitPolicyTests
         var parts = output.Trim().Split(' ');
         Assert.Equal(4, parts.Length);
         return (bool.Parse(parts[0]), parts[1], bool.Parse(parts[2]), bool.Parse(parts[3]));
-    }
-
-    private static string DotnetPath()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
-        string? current = Environment.ProcessPath;
-        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
     }
 }
