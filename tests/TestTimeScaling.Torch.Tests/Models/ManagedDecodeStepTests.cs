@@ -124,17 +124,22 @@ public class ManagedDecodeStepTests
 
     /// <summary>
     /// Attention's blocked scores (eight keys at a time) and register-held weighted sums give the bits of one key at a
-    /// time: same sums in the same order. Head sizes 40 (one block of 32 and a vector) and 16 (vectors only), shared
-    /// segments of 11 keys (a block and a tail), own suffixes growing past 8, a sliding window.
+    /// time: same sums in the same order. Head sizes 104 (a block of 64, one of 32 and a vector), 40 (one block of 32
+    /// and a vector) and 16 (vectors only), shared segments of 11 keys (a block and a tail), own suffixes growing past 8,
+    /// a sliding window. With AVX-512, groups of 3 and 4 query heads per kv head at sizes 64 and 128 take the kernels
+    /// that do three heads at once (4: three, then one alone).
     /// </summary>
     [Theory]
-    [InlineData(40, null)]
-    [InlineData(16, 13)]
-    public void BlockedAttentionGivesTheBitsOfOneKeyAtATime(int headDim, int? window)
+    [InlineData(104, 4, null)]
+    [InlineData(40, 4, null)]
+    [InlineData(16, 4, 13)]
+    [InlineData(128, 8, null)]
+    [InlineData(64, 6, 13)]
+    public void BlockedAttentionGivesTheBitsOfOneKeyAtATime(int headDim, int heads, int? window)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var config = TinyModels.Llama() with { HeadDim = headDim, NumKeyValueHeads = 2 };
+        var config = TinyModels.Llama() with { HeadDim = headDim, NumAttentionHeads = heads, NumKeyValueHeads = 2 };
         if (window is { } w) config = config with { ModelType = "mistral", Architecture = "MistralForCausalLM", SlidingWindow = w };
         using var model = TinyModels.Random(config);
         var (blockedCache, plainCache) = PrefilledTwins(model, config, [11], capacity: 30, seed: 500 + headDim);

@@ -76,6 +76,8 @@ internal static unsafe class ManagedAttention
         float scale = 1f / MathF.Sqrt(d);
         bool vectors = d % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated;
         bool blocked = Blocked && Avx.IsSupported;
+        // Three heads' sums (24 vectors) and their operands need AVX-512's 32 registers; with 16 they would spill.
+        bool triples = blocked && Avx512F.VL.IsSupported && d % 64 == 0;
         for (int unit = start; unit < end; unit++)
         {
             int kv = unit / shape.Rows, row = unit % shape.Rows, firstHead = kv * group;
@@ -93,8 +95,17 @@ internal static unsafe class ManagedAttention
             float* result = (float*)output + ((long)row * shape.Heads + firstHead) * d;
             if (vectors && blocked)
             {
-                // The segment's keys, then the suffix's: two contiguous runs, eight keys at a time.
-                for (int h = 0; h < group; h++)
+                // The segment's keys, then the suffix's: two contiguous runs, eight keys at a time; three query heads at
+                // once where the registers allow.
+                int h = 0;
+                if (triples)
+                    for (; h + 3 <= group; h += 3)
+                    {
+                        float* w = weights + (long)h * scoreStride;
+                        ScoreRun3(query + h * d, k1, fromSegment, d, scale, w, scoreStride);
+                        ScoreRun3(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride);
+                    }
+                for (; h < group; h++)
                 {
                     float* w = weights + (long)h * scoreStride;
                     ScoreRun(query + h * d, k1, fromSegment, d, scale, w);
@@ -112,9 +123,17 @@ internal static unsafe class ManagedAttention
             for (int h = 0; h < group; h++)
             {
                 float* w = weights + (long)h * scoreStride;
-                float inverse = 1f / Softmax(new Span<float>(w, count));
                 // Kept after the weights: it scales the head's output once the values are summed.
-                w[count] = inverse;
+                w[count] = 1f / Softmax(new Span<float>(w, count));
+            }
+            int weighed = 0;
+            if (vectors && blocked && triples)
+                for (; weighed + 3 <= group; weighed += 3)
+                    WeighRuns3(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d);
+            for (int h = weighed; h < group; h++)
+            {
+                float* w = weights + (long)h * scoreStride;
+                float inverse = w[count];
                 if (vectors && blocked)
                 {
                     WeighRuns(w, v1, fromSegment, v2, fromSuffix, d, inverse, result + h * d);
@@ -181,18 +200,136 @@ internal static unsafe class ManagedAttention
             a6 = Vector256.FusedMultiplyAdd(u, Vector256.Load(k + 6 * d + i), a6);
             a7 = Vector256.FusedMultiplyAdd(u, Vector256.Load(k + 7 * d + i), a7);
         }
+        return Transposed(a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    // ScoreRun for three query heads (q, q + d, q + 2d) whose weights lie stride apart: each key is loaded once for all
+    // three, so a multiply-add needs a third of the loads. Each score is Dots8's sum in Dots8's order: the same bits.
+    private static void ScoreRun3(float* q, float* k, int count, int d, float scale, float* w, int stride)
+    {
+        int j = 0;
+        var factor = Vector256.Create(scale);
+        for (; j + 8 <= count; j += 8)
+        {
+            Dots8x3(q, k + (long)j * d, d, out var s0, out var s1, out var s2);
+            (s0 * factor).Store(w + j);
+            (s1 * factor).Store(w + stride + j);
+            (s2 * factor).Store(w + 2L * stride + j);
+        }
+        for (; j < count; j++)
+        {
+            float* key = k + (long)j * d;
+            w[j] = Dot(q, key, d) * scale;
+            w[stride + j] = Dot(q + d, key, d) * scale;
+            w[2L * stride + j] = Dot(q + 2 * d, key, d) * scale;
+        }
+    }
+
+    // Dots8 of three queries at once: 24 sums in registers.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dots8x3(float* q, float* k, int d, out Vector256<float> s0, out Vector256<float> s1, out Vector256<float> s2)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int i = 0; i < d; i += Vector256<float>.Count)
+        {
+            Vector256<float> u = Vector256.Load(q + i), t = Vector256.Load(q + d + i), r = Vector256.Load(q + 2 * d + i);
+            var key = Vector256.Load(k + i);
+            (a0, b0, c0) = (Vector256.FusedMultiplyAdd(u, key, a0), Vector256.FusedMultiplyAdd(t, key, b0), Vector256.FusedMultiplyAdd(r, key, c0));
+            key = Vector256.Load(k + d + i);
+            (a1, b1, c1) = (Vector256.FusedMultiplyAdd(u, key, a1), Vector256.FusedMultiplyAdd(t, key, b1), Vector256.FusedMultiplyAdd(r, key, c1));
+            key = Vector256.Load(k + 2 * d + i);
+            (a2, b2, c2) = (Vector256.FusedMultiplyAdd(u, key, a2), Vector256.FusedMultiplyAdd(t, key, b2), Vector256.FusedMultiplyAdd(r, key, c2));
+            key = Vector256.Load(k + 3 * d + i);
+            (a3, b3, c3) = (Vector256.FusedMultiplyAdd(u, key, a3), Vector256.FusedMultiplyAdd(t, key, b3), Vector256.FusedMultiplyAdd(r, key, c3));
+            key = Vector256.Load(k + 4 * d + i);
+            (a4, b4, c4) = (Vector256.FusedMultiplyAdd(u, key, a4), Vector256.FusedMultiplyAdd(t, key, b4), Vector256.FusedMultiplyAdd(r, key, c4));
+            key = Vector256.Load(k + 5 * d + i);
+            (a5, b5, c5) = (Vector256.FusedMultiplyAdd(u, key, a5), Vector256.FusedMultiplyAdd(t, key, b5), Vector256.FusedMultiplyAdd(r, key, c5));
+            key = Vector256.Load(k + 6 * d + i);
+            (a6, b6, c6) = (Vector256.FusedMultiplyAdd(u, key, a6), Vector256.FusedMultiplyAdd(t, key, b6), Vector256.FusedMultiplyAdd(r, key, c6));
+            key = Vector256.Load(k + 7 * d + i);
+            (a7, b7, c7) = (Vector256.FusedMultiplyAdd(u, key, a7), Vector256.FusedMultiplyAdd(t, key, b7), Vector256.FusedMultiplyAdd(r, key, c7));
+        }
+        s0 = Transposed(a0, a1, a2, a3, a4, a5, a6, a7);
+        s1 = Transposed(b0, b1, b2, b3, b4, b5, b6, b7);
+        s2 = Transposed(c0, c1, c2, c3, c4, c5, c6, c7);
+    }
+
+    // [Σa0, ..., Σa7], each sum in Vector256.Sum's order: lane pairs, then the halves' pairs, then the halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Transposed(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
+        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
+    {
         // [a0 01, a0 23, a1 01, a1 23 | a0 45, a0 67, a1 45, a1 67], then [Σa0, Σa1, Σa2, Σa3 lower | the same upper].
         var low = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
         var high = Avx.HorizontalAdd(Avx.HorizontalAdd(a4, a5), Avx.HorizontalAdd(a6, a7));
         return Avx.Permute2x128(low, high, 0x20) + Avx.Permute2x128(low, high, 0x31);
     }
 
+    // WeighRuns for three heads whose weights lie stride apart (each followed, at count, by its inverse sum) and whose
+    // outputs are consecutive: each value row is loaded once for all three. Same multiply-adds in the same order.
+    private static void WeighRuns3(float* w, int stride, int count, float* v1, int count1, float* v2, int count2, int d, float* y)
+    {
+        for (int i = 0; i < d; i += 64)
+        {
+            Sums8 y0 = default, y1 = default, y2 = default;
+            Accumulate8x3(w, stride, v1 + i, count1, d, ref y0, ref y1, ref y2);
+            Accumulate8x3(w + count1, stride, v2 + i, count2, d, ref y0, ref y1, ref y2);
+            y0.Store(y + i, Vector256.Create(w[count]));
+            y1.Store(y + d + i, Vector256.Create(w[stride + count]));
+            y2.Store(y + 2 * d + i, Vector256.Create(w[2L * stride + count]));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate8x3(float* w, int stride, float* v, int count, int d, ref Sums8 y0, ref Sums8 y1, ref Sums8 y2)
+    {
+        Vector256<float> a0 = y0.Y0, a1 = y0.Y1, a2 = y0.Y2, a3 = y0.Y3, a4 = y0.Y4, a5 = y0.Y5, a6 = y0.Y6, a7 = y0.Y7;
+        Vector256<float> b0 = y1.Y0, b1 = y1.Y1, b2 = y1.Y2, b3 = y1.Y3, b4 = y1.Y4, b5 = y1.Y5, b6 = y1.Y6, b7 = y1.Y7;
+        Vector256<float> c0 = y2.Y0, c1 = y2.Y1, c2 = y2.Y2, c3 = y2.Y3, c4 = y2.Y4, c5 = y2.Y5, c6 = y2.Y6, c7 = y2.Y7;
+        float* w1 = w + stride, w2 = w + 2L * stride;
+        for (int j = 0; j < count; j++, v += d)
+        {
+            Vector256<float> x = Vector256.Create(w[j]), t = Vector256.Create(w1[j]), r = Vector256.Create(w2[j]);
+            var value = Vector256.Load(v);
+            (a0, b0, c0) = (Vector256.FusedMultiplyAdd(value, x, a0), Vector256.FusedMultiplyAdd(value, t, b0), Vector256.FusedMultiplyAdd(value, r, c0));
+            value = Vector256.Load(v + 8);
+            (a1, b1, c1) = (Vector256.FusedMultiplyAdd(value, x, a1), Vector256.FusedMultiplyAdd(value, t, b1), Vector256.FusedMultiplyAdd(value, r, c1));
+            value = Vector256.Load(v + 16);
+            (a2, b2, c2) = (Vector256.FusedMultiplyAdd(value, x, a2), Vector256.FusedMultiplyAdd(value, t, b2), Vector256.FusedMultiplyAdd(value, r, c2));
+            value = Vector256.Load(v + 24);
+            (a3, b3, c3) = (Vector256.FusedMultiplyAdd(value, x, a3), Vector256.FusedMultiplyAdd(value, t, b3), Vector256.FusedMultiplyAdd(value, r, c3));
+            value = Vector256.Load(v + 32);
+            (a4, b4, c4) = (Vector256.FusedMultiplyAdd(value, x, a4), Vector256.FusedMultiplyAdd(value, t, b4), Vector256.FusedMultiplyAdd(value, r, c4));
+            value = Vector256.Load(v + 40);
+            (a5, b5, c5) = (Vector256.FusedMultiplyAdd(value, x, a5), Vector256.FusedMultiplyAdd(value, t, b5), Vector256.FusedMultiplyAdd(value, r, c5));
+            value = Vector256.Load(v + 48);
+            (a6, b6, c6) = (Vector256.FusedMultiplyAdd(value, x, a6), Vector256.FusedMultiplyAdd(value, t, b6), Vector256.FusedMultiplyAdd(value, r, c6));
+            value = Vector256.Load(v + 56);
+            (a7, b7, c7) = (Vector256.FusedMultiplyAdd(value, x, a7), Vector256.FusedMultiplyAdd(value, t, b7), Vector256.FusedMultiplyAdd(value, r, c7));
+        }
+        y0 = new Sums8 { Y0 = a0, Y1 = a1, Y2 = a2, Y3 = a3, Y4 = a4, Y5 = a5, Y6 = a6, Y7 = a7 };
+        y1 = new Sums8 { Y0 = b0, Y1 = b1, Y2 = b2, Y3 = b3, Y4 = b4, Y5 = b5, Y6 = b6, Y7 = b7 };
+        y2 = new Sums8 { Y0 = c0, Y1 = c1, Y2 = c2, Y3 = c3, Y4 = c4, Y5 = c5, Y6 = c6, Y7 = c7 };
+    }
+
     // y = inverse · Σ_j w[j] v_j over the segment's run of values, then the suffix's, with y's vectors held in registers
-    // (four at a time) across all keys: each step the same fused multiply-add as AddScaled into a zeroed row.
+    // (eight or four at a time) across all keys: each step the same fused multiply-add as AddScaled into a zeroed row.
+    // Eight sums in flight, not four: each sum waits on its last multiply-add, so four of them kept the core at half
+    // its multiply-add rate; with eight, one pass over a 64-wide head reads each value row once.
     private static void WeighRuns(float* w, float* v1, int count1, float* v2, int count2, int d, float inverse, float* y)
     {
         var scale = Vector256.Create(inverse);
         int i = 0;
+        for (; i + 64 <= d; i += 64)
+        {
+            var sums = new Sums8();
+            Accumulate8(w, v1 + i, count1, d, ref sums);
+            Accumulate8(w + count1, v2 + i, count2, d, ref sums);
+            sums.Store(y + i, scale);
+        }
         for (; i + 32 <= d; i += 32)
         {
             Vector256<float> y0 = default, y1 = default, y2 = default, y3 = default;
@@ -210,6 +347,43 @@ internal static unsafe class ManagedAttention
             for (int j = 0; j < count2; j++) a = Vector256.FusedMultiplyAdd(Vector256.Load(v2 + (long)j * d + i), Vector256.Create(w[count1 + j]), a);
             (a * scale).Store(y + i);
         }
+    }
+
+    // Eight vectors of one head's output, summed over keys in registers.
+    private struct Sums8
+    {
+        public Vector256<float> Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7;
+
+        public readonly void Store(float* y, Vector256<float> scale)
+        {
+            (Y0 * scale).Store(y);
+            (Y1 * scale).Store(y + 8);
+            (Y2 * scale).Store(y + 16);
+            (Y3 * scale).Store(y + 24);
+            (Y4 * scale).Store(y + 32);
+            (Y5 * scale).Store(y + 40);
+            (Y6 * scale).Store(y + 48);
+            (Y7 * scale).Store(y + 56);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate8(float* w, float* v, int count, int d, ref Sums8 sums)
+    {
+        Vector256<float> a0 = sums.Y0, a1 = sums.Y1, a2 = sums.Y2, a3 = sums.Y3, a4 = sums.Y4, a5 = sums.Y5, a6 = sums.Y6, a7 = sums.Y7;
+        for (int j = 0; j < count; j++, v += d)
+        {
+            var wj = Vector256.Create(w[j]);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Load(v), wj, a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 8), wj, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 16), wj, a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 24), wj, a3);
+            a4 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 32), wj, a4);
+            a5 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 40), wj, a5);
+            a6 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 48), wj, a6);
+            a7 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 56), wj, a7);
+        }
+        sums = new Sums8 { Y0 = a0, Y1 = a1, Y2 = a2, Y3 = a3, Y4 = a4, Y5 = a5, Y6 = a6, Y7 = a7 };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
