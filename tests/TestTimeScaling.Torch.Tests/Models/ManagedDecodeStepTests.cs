@@ -126,8 +126,9 @@ public class ManagedDecodeStepTests
     /// Attention's blocked scores (eight keys at a time) and register-held weighted sums give the bits of one key at a
     /// time: same sums in the same order. Head sizes 104 (a block of 64, one of 32 and a vector), 40 (one block of 32
     /// and a vector) and 16 (vectors only), shared segments of 11 keys (a block and a tail), own suffixes growing past 8,
-    /// a sliding window. With AVX-512, groups of 3 and 4 query heads per kv head at sizes 64 and 128 take the kernels
-    /// that do three heads at once (4: three, then one alone).
+    /// a sliding window. Groups of 2, 3, 4 and 5 query heads per kv head take the kernels that do two or three heads at
+    /// once (4: three, then one alone; 5: three, then two), each in its AVX2 form and, where the machine has AVX-512, its
+    /// wide form too.
     /// </summary>
     [Theory]
     [InlineData(104, 4, null)]
@@ -135,6 +136,8 @@ public class ManagedDecodeStepTests
     [InlineData(16, 4, 13)]
     [InlineData(128, 8, null)]
     [InlineData(64, 6, 13)]
+    [InlineData(32, 4, 13)]
+    [InlineData(64, 10, null)]
     public void BlockedAttentionGivesTheBitsOfOneKeyAtATime(int headDim, int heads, int? window)
     {
         using var scope = NewDisposeScope();
@@ -151,13 +154,15 @@ public class ManagedDecodeStepTests
                 cache.MinSharedTokens = 0;
                 cache.SelectRows([0, 0, 0]);
             }
-            bool saved = ManagedAttention.Blocked;
+            bool saved = ManagedAttention.Blocked, savedWide = ManagedAttention.Wide;
             try
             {
                 for (int step = 0; step < 12; step++)
                 {
                     using var ids = tensor(new long[] { 3 + step, 5 + step, 7 + step }, [3, 1]);
                     ManagedAttention.Blocked = true;
+                    // Odd steps take the AVX2 form on an AVX-512 machine (each step's blocked run reads the same cache).
+                    ManagedAttention.Wide = savedWide && step % 2 == 0;
                     using var blocked = model.TryManagedStep(ids, blockedCache, [1, 1, 1]);
                     ManagedAttention.Blocked = false;
                     using var plain = model.TryManagedStep(ids, plainCache, [1, 1, 1]);
@@ -167,6 +172,7 @@ public class ManagedDecodeStepTests
             finally
             {
                 ManagedAttention.Blocked = saved;
+                ManagedAttention.Wide = savedWide;
             }
         }
     }

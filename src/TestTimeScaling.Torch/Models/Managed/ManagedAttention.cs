@@ -77,7 +77,9 @@ internal static unsafe class ManagedAttention
         bool vectors = d % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated;
         bool blocked = Blocked && Avx.IsSupported;
         // Three heads' sums (24 vectors) and their operands need AVX-512's 32 registers; with 16 they would spill.
-        bool triples = blocked && Avx512F.VL.IsSupported && d % 64 == 0;
+        bool triples = blocked && d % (Wide ? 64 : 32) == 0;
+        // Two heads' sums (8 vectors) fit 16 registers: what AVX2 machines do, and what is left after the triples.
+        bool pairs = blocked && d % 32 == 0;
         for (int unit = start; unit < end; unit++)
         {
             int kv = unit / shape.Rows, row = unit % shape.Rows, firstHead = kv * group;
@@ -105,6 +107,13 @@ internal static unsafe class ManagedAttention
                         ScoreRun3(query + h * d, k1, fromSegment, d, scale, w, scoreStride);
                         ScoreRun3(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride);
                     }
+                if (pairs)
+                    for (; h + 2 <= group; h += 2)
+                    {
+                        float* w = weights + (long)h * scoreStride;
+                        ScoreRun2(query + h * d, k1, fromSegment, d, scale, w, scoreStride);
+                        ScoreRun2(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride);
+                    }
                 for (; h < group; h++)
                 {
                     float* w = weights + (long)h * scoreStride;
@@ -130,6 +139,9 @@ internal static unsafe class ManagedAttention
             if (vectors && blocked && triples)
                 for (; weighed + 3 <= group; weighed += 3)
                     WeighRuns3(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d);
+            if (vectors && blocked && pairs)
+                for (; weighed + 2 <= group; weighed += 2)
+                    WeighRuns2(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d);
             for (int h = weighed; h < group; h++)
             {
                 float* w = weights + (long)h * scoreStride;
@@ -168,6 +180,13 @@ internal static unsafe class ManagedAttention
     /// Tests and benchmarks switch it.
     /// </summary>
     internal static bool Blocked { get; set; } = true;
+
+    /// <summary>
+    /// Whether three heads' scores take eight keys and their outputs 64 floats at a time (24 sums in registers), which
+    /// needs AVX-512's 32 vector registers; otherwise four keys and 32 floats (12 sums, AVX2's 16). Same bits either
+    /// way. Tests switch it so that both run on one machine.
+    /// </summary>
+    internal static bool Wide { get; set; } = Avx512F.VL.IsSupported;
 
     // w[j] = q · k_j · scale for the count keys of one contiguous run, eight at a time, then one at a time.
     private static void ScoreRun(float* q, float* k, int count, int d, float scale, float* w)
@@ -209,12 +228,21 @@ internal static unsafe class ManagedAttention
     {
         int j = 0;
         var factor = Vector256.Create(scale);
-        for (; j + 8 <= count; j += 8)
+        if (Wide)
+            for (; j + 8 <= count; j += 8)
+            {
+                Dots8x3(q, k + (long)j * d, d, out var s0, out var s1, out var s2);
+                (s0 * factor).Store(w + j);
+                (s1 * factor).Store(w + stride + j);
+                (s2 * factor).Store(w + 2L * stride + j);
+            }
+        var quarter = Vector128.Create(scale);
+        for (; j + 4 <= count; j += 4)
         {
-            Dots8x3(q, k + (long)j * d, d, out var s0, out var s1, out var s2);
-            (s0 * factor).Store(w + j);
-            (s1 * factor).Store(w + stride + j);
-            (s2 * factor).Store(w + 2L * stride + j);
+            Dots4x3(q, k + (long)j * d, d, out var s0, out var s1, out var s2);
+            (s0 * quarter).Store(w + j);
+            (s1 * quarter).Store(w + stride + j);
+            (s2 * quarter).Store(w + 2L * stride + j);
         }
         for (; j < count; j++)
         {
@@ -257,6 +285,29 @@ internal static unsafe class ManagedAttention
         s2 = Transposed(c0, c1, c2, c3, c4, c5, c6, c7);
     }
 
+    // Dots8x3 four keys at a time: twelve sums, the most AVX2's 16 registers hold beside the operands.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dots4x3(float* q, float* k, int d, out Vector128<float> s0, out Vector128<float> s1, out Vector128<float> s2)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (int i = 0; i < d; i += Vector256<float>.Count)
+        {
+            Vector256<float> u = Vector256.Load(q + i), t = Vector256.Load(q + d + i), r = Vector256.Load(q + 2 * d + i);
+            var key = Vector256.Load(k + i);
+            (a0, b0, c0) = (Vector256.FusedMultiplyAdd(u, key, a0), Vector256.FusedMultiplyAdd(t, key, b0), Vector256.FusedMultiplyAdd(r, key, c0));
+            key = Vector256.Load(k + d + i);
+            (a1, b1, c1) = (Vector256.FusedMultiplyAdd(u, key, a1), Vector256.FusedMultiplyAdd(t, key, b1), Vector256.FusedMultiplyAdd(r, key, c1));
+            key = Vector256.Load(k + 2 * d + i);
+            (a2, b2, c2) = (Vector256.FusedMultiplyAdd(u, key, a2), Vector256.FusedMultiplyAdd(t, key, b2), Vector256.FusedMultiplyAdd(r, key, c2));
+            key = Vector256.Load(k + 3 * d + i);
+            (a3, b3, c3) = (Vector256.FusedMultiplyAdd(u, key, a3), Vector256.FusedMultiplyAdd(t, key, b3), Vector256.FusedMultiplyAdd(r, key, c3));
+        }
+        s0 = Transposed(a0, a1, a2, a3);
+        s1 = Transposed(b0, b1, b2, b3);
+        s2 = Transposed(c0, c1, c2, c3);
+    }
+
     // [Σa0, ..., Σa7], each sum in Vector256.Sum's order: lane pairs, then the halves' pairs, then the halves.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Transposed(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
@@ -268,10 +319,104 @@ internal static unsafe class ManagedAttention
         return Avx.Permute2x128(low, high, 0x20) + Avx.Permute2x128(low, high, 0x31);
     }
 
+    // ScoreRun for two query heads (q, q + d) whose weights lie stride apart, four keys at a time: eight sums fit beside
+    // their operands in AVX2's 16 registers, and each key is loaded once for both. Same sums in Dots8's order.
+    private static void ScoreRun2(float* q, float* k, int count, int d, float scale, float* w, int stride)
+    {
+        int j = 0;
+        var factor = Vector128.Create(scale);
+        for (; j + 4 <= count; j += 4)
+        {
+            Dots4x2(q, k + (long)j * d, d, out var s0, out var s1);
+            (s0 * factor).Store(w + j);
+            (s1 * factor).Store(w + stride + j);
+        }
+        for (; j < count; j++)
+        {
+            float* key = k + (long)j * d;
+            w[j] = Dot(q, key, d) * scale;
+            w[stride + j] = Dot(q + d, key, d) * scale;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dots4x2(float* q, float* k, int d, out Vector128<float> s0, out Vector128<float> s1)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        for (int i = 0; i < d; i += Vector256<float>.Count)
+        {
+            Vector256<float> u = Vector256.Load(q + i), t = Vector256.Load(q + d + i);
+            var key = Vector256.Load(k + i);
+            (a0, b0) = (Vector256.FusedMultiplyAdd(u, key, a0), Vector256.FusedMultiplyAdd(t, key, b0));
+            key = Vector256.Load(k + d + i);
+            (a1, b1) = (Vector256.FusedMultiplyAdd(u, key, a1), Vector256.FusedMultiplyAdd(t, key, b1));
+            key = Vector256.Load(k + 2 * d + i);
+            (a2, b2) = (Vector256.FusedMultiplyAdd(u, key, a2), Vector256.FusedMultiplyAdd(t, key, b2));
+            key = Vector256.Load(k + 3 * d + i);
+            (a3, b3) = (Vector256.FusedMultiplyAdd(u, key, a3), Vector256.FusedMultiplyAdd(t, key, b3));
+        }
+        s0 = Transposed(a0, a1, a2, a3);
+        s1 = Transposed(b0, b1, b2, b3);
+    }
+
+    // [Σa0, Σa1, Σa2, Σa3] in the order Transposed of eight sums them.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Transposed(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3)
+    {
+        var sums = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
+        return sums.GetLower() + sums.GetUpper();
+    }
+
+    // WeighRuns for two heads, 32 output floats at a time (eight sums), each value vector loaded once for both.
+    private static void WeighRuns2(float* w, int stride, int count, float* v1, int count1, float* v2, int count2, int d, float* y)
+    {
+        Vector256<float> x = Vector256.Create(w[count]), t = Vector256.Create(w[stride + count]);
+        for (int i = 0; i < d; i += 32)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            Accumulate4x2(w, stride, v1 + i, count1, d, ref a0, ref a1, ref a2, ref a3, ref b0, ref b1, ref b2, ref b3);
+            Accumulate4x2(w + count1, stride, v2 + i, count2, d, ref a0, ref a1, ref a2, ref a3, ref b0, ref b1, ref b2, ref b3);
+            (a0 * x).Store(y + i);
+            (a1 * x).Store(y + i + 8);
+            (a2 * x).Store(y + i + 16);
+            (a3 * x).Store(y + i + 24);
+            (b0 * t).Store(y + d + i);
+            (b1 * t).Store(y + d + i + 8);
+            (b2 * t).Store(y + d + i + 16);
+            (b3 * t).Store(y + d + i + 24);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate4x2(float* w, int stride, float* v, int count, int d, ref Vector256<float> y0, ref Vector256<float> y1,
+        ref Vector256<float> y2, ref Vector256<float> y3, ref Vector256<float> z0, ref Vector256<float> z1, ref Vector256<float> z2, ref Vector256<float> z3)
+    {
+        Vector256<float> a0 = y0, a1 = y1, a2 = y2, a3 = y3, b0 = z0, b1 = z1, b2 = z2, b3 = z3;
+        float* w1 = w + stride;
+        for (int j = 0; j < count; j++, v += d)
+        {
+            Vector256<float> x = Vector256.Create(w[j]), t = Vector256.Create(w1[j]);
+            var value = Vector256.Load(v);
+            (a0, b0) = (Vector256.FusedMultiplyAdd(value, x, a0), Vector256.FusedMultiplyAdd(value, t, b0));
+            value = Vector256.Load(v + 8);
+            (a1, b1) = (Vector256.FusedMultiplyAdd(value, x, a1), Vector256.FusedMultiplyAdd(value, t, b1));
+            value = Vector256.Load(v + 16);
+            (a2, b2) = (Vector256.FusedMultiplyAdd(value, x, a2), Vector256.FusedMultiplyAdd(value, t, b2));
+            value = Vector256.Load(v + 24);
+            (a3, b3) = (Vector256.FusedMultiplyAdd(value, x, a3), Vector256.FusedMultiplyAdd(value, t, b3));
+        }
+        (y0, y1, y2, y3, z0, z1, z2, z3) = (a0, a1, a2, a3, b0, b1, b2, b3);
+    }
+
     // WeighRuns for three heads whose weights lie stride apart (each followed, at count, by its inverse sum) and whose
     // outputs are consecutive: each value row is loaded once for all three. Same multiply-adds in the same order.
     private static void WeighRuns3(float* w, int stride, int count, float* v1, int count1, float* v2, int count2, int d, float* y)
     {
+        if (!Wide)
+        {
+            WeighRuns3Narrow(w, stride, count, v1, count1, v2, count2, d, y);
+            return;
+        }
         for (int i = 0; i < d; i += 64)
         {
             Sums8 y0 = default, y1 = default, y2 = default;
@@ -281,6 +426,62 @@ internal static unsafe class ManagedAttention
             y1.Store(y + d + i, Vector256.Create(w[stride + count]));
             y2.Store(y + 2 * d + i, Vector256.Create(w[2L * stride + count]));
         }
+    }
+
+    // WeighRuns3 32 output floats at a time (twelve sums): AVX2's 16 registers.
+    private static void WeighRuns3Narrow(float* w, int stride, int count, float* v1, int count1, float* v2, int count2, int d, float* y)
+    {
+        Vector256<float> x = Vector256.Create(w[count]), t = Vector256.Create(w[stride + count]), r = Vector256.Create(w[2L * stride + count]);
+        for (int i = 0; i < d; i += 32)
+        {
+            var sums = new Sums4x3();
+            Accumulate4x3(w, stride, v1 + i, count1, d, ref sums);
+            Accumulate4x3(w + count1, stride, v2 + i, count2, d, ref sums);
+            sums.Store(y + i, d, x, t, r);
+        }
+    }
+
+    // Four vectors of three heads' outputs, summed over keys in registers.
+    private struct Sums4x3
+    {
+        public Vector256<float> A0, A1, A2, A3, B0, B1, B2, B3, C0, C1, C2, C3;
+
+        public readonly void Store(float* y, int d, Vector256<float> x, Vector256<float> t, Vector256<float> r)
+        {
+            (A0 * x).Store(y);
+            (A1 * x).Store(y + 8);
+            (A2 * x).Store(y + 16);
+            (A3 * x).Store(y + 24);
+            (B0 * t).Store(y + d);
+            (B1 * t).Store(y + d + 8);
+            (B2 * t).Store(y + d + 16);
+            (B3 * t).Store(y + d + 24);
+            (C0 * r).Store(y + 2 * d);
+            (C1 * r).Store(y + 2 * d + 8);
+            (C2 * r).Store(y + 2 * d + 16);
+            (C3 * r).Store(y + 2 * d + 24);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate4x3(float* w, int stride, float* v, int count, int d, ref Sums4x3 sums)
+    {
+        Vector256<float> a0 = sums.A0, a1 = sums.A1, a2 = sums.A2, a3 = sums.A3, b0 = sums.B0, b1 = sums.B1, b2 = sums.B2, b3 = sums.B3;
+        Vector256<float> c0 = sums.C0, c1 = sums.C1, c2 = sums.C2, c3 = sums.C3;
+        float* w1 = w + stride, w2 = w + 2L * stride;
+        for (int j = 0; j < count; j++, v += d)
+        {
+            Vector256<float> x = Vector256.Create(w[j]), t = Vector256.Create(w1[j]), r = Vector256.Create(w2[j]);
+            var value = Vector256.Load(v);
+            (a0, b0, c0) = (Vector256.FusedMultiplyAdd(value, x, a0), Vector256.FusedMultiplyAdd(value, t, b0), Vector256.FusedMultiplyAdd(value, r, c0));
+            value = Vector256.Load(v + 8);
+            (a1, b1, c1) = (Vector256.FusedMultiplyAdd(value, x, a1), Vector256.FusedMultiplyAdd(value, t, b1), Vector256.FusedMultiplyAdd(value, r, c1));
+            value = Vector256.Load(v + 16);
+            (a2, b2, c2) = (Vector256.FusedMultiplyAdd(value, x, a2), Vector256.FusedMultiplyAdd(value, t, b2), Vector256.FusedMultiplyAdd(value, r, c2));
+            value = Vector256.Load(v + 24);
+            (a3, b3, c3) = (Vector256.FusedMultiplyAdd(value, x, a3), Vector256.FusedMultiplyAdd(value, t, b3), Vector256.FusedMultiplyAdd(value, r, c3));
+        }
+        sums = new Sums4x3 { A0 = a0, A1 = a1, A2 = a2, A3 = a3, B0 = b0, B1 = b1, B2 = b2, B3 = b3, C0 = c0, C1 = c1, C2 = c2, C3 = c3 };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
