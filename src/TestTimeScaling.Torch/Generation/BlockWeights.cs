@@ -15,13 +15,19 @@ namespace TestTimeScaling.Torch;
 /// passes. Subtraction and multiplication are exact IEEE operations whatever the vector width; the exponential is
 /// the same <c>Vector256.Exp</c> that TensorPrimitives.Exp calls on this width (it applies the vector form to every
 /// element of a span of at least one vector, the last one overlapping). Where TensorPrimitives would take another
-/// path (AVX-512 present, no 256-bit vectors, a block shorter than one vector, which goes to the scalar exp) this
-/// calls TensorPrimitives itself.
+/// path (no 256-bit vectors, a block shorter than one vector, which goes to the scalar exp) this calls TensorPrimitives
+/// itself; with AVX-512 the same holds for 512-bit vectors and blocks of at least 16.
 /// </remarks>
 internal static class BlockWeights
 {
     /// <summary>Whether the fused pass reproduces TensorPrimitives on this machine (else the three calls run).</summary>
     internal static bool Fused { get; } = Vector256.IsHardwareAccelerated && !Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Whether blocks of at least 16 take the fused pass in 512-bit vectors, as TensorPrimitives does them on an
+    /// AVX-512 machine (Vector512.Exp on every element, the last vector overlapping). Shorter ones go to TensorPrimitives.
+    /// </summary>
+    internal static bool FusedWide { get; } = Vector512.IsHardwareAccelerated;
 
     /// <summary>
     /// Writes exp((x - <paramref name="max"/>) x <paramref name="inverse"/>) of <paramref name="part"/> into the start of
@@ -31,6 +37,7 @@ internal static class BlockWeights
     public static Span<float> Exp(ReadOnlySpan<float> part, float max, float inverse, Span<float> buffer)
     {
         var weights = buffer[..part.Length];
+        if (FusedWide && part.Length >= Vector512<float>.Count) return Wide(part, max, inverse, weights);
         if (!Fused || part.Length < Vector256<float>.Count)
         {
             TensorPrimitives.Subtract(part, max, weights);
@@ -76,6 +83,26 @@ internal static class BlockWeights
         {
             if (weights[i] < minP) weights[i] = 0;
         }
+    }
+
+    // Exp in 512-bit vectors: one pass where Subtract, Multiply and Exp take three (a tenth of a 64-row draw).
+    private static Span<float> Wide(ReadOnlySpan<float> part, float max, float inverse, Span<float> weights)
+    {
+        ref float source = ref MemoryMarshal.GetReference(part);
+        ref float target = ref MemoryMarshal.GetReference(weights);
+        var shift = Vector512.Create(max);
+        int last = part.Length - Vector512<float>.Count;
+        if (inverse == 1)
+        {
+            for (int i = 0; i < last; i += Vector512<float>.Count) Vector512.Exp(Vector512.LoadUnsafe(ref source, (nuint)i) - shift).StoreUnsafe(ref target, (nuint)i);
+            Vector512.Exp(Vector512.LoadUnsafe(ref source, (nuint)last) - shift).StoreUnsafe(ref target, (nuint)last);
+            return weights;
+        }
+        var scale = Vector512.Create(inverse);
+        for (int i = 0; i < last; i += Vector512<float>.Count)
+            Vector512.Exp((Vector512.LoadUnsafe(ref source, (nuint)i) - shift) * scale).StoreUnsafe(ref target, (nuint)i);
+        Vector512.Exp((Vector512.LoadUnsafe(ref source, (nuint)last) - shift) * scale).StoreUnsafe(ref target, (nuint)last);
+        return weights;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -125,7 +125,7 @@ public class ParallelTokenDrawTests
     {
         var random = new Random(3);
         var buffer = new float[TokenDrawJob.BlockSize];
-        foreach (int length in new[] { 1, 3, 4, 7, 8, 9, 15, 16, 17, 100, 255, 256 })
+        foreach (int length in new[] { 1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 47, 100, 255, 256 })
         foreach (float inverse in new[] { 1f, 1 / 0.7f, 2.5f })
         {
             var part = new float[length];

@@ -66,9 +66,10 @@ internal static unsafe class ManagedAttention
         return ((int)first, (int)(position - first + 1));
     }
 
-    // Units [start, end) of (kv head, row), kv-major: the query heads of one kv head are done together, so each key and
-    // value comes from memory once for all of them (then from L1), and consecutive units (the rows) read one kv head's
-    // part of a shared segment while it is still in cache. Addresses cross into workers; spans are made where used.
+    // Units [start, end) of (kv head, row), kv-major: the query heads of one kv head are done together, three or two at
+    // a time in registers, so each key and value vector is loaded once for them all (a multiply-add per load was the
+    // limit, not the arithmetic), and consecutive units (the rows) read one kv head's part of a shared segment while it
+    // is still in cache. Addresses cross into workers; spans are made where used.
     private static void Units(Shape shape, nint queries, nint keys, nint values, nint rows, int? window,
         nint output, nint scores, int scoreStride, int start, int end)
     {
