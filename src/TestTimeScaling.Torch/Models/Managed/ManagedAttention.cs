@@ -78,9 +78,9 @@ internal static unsafe class ManagedAttention
         bool vectors = d % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated;
         bool blocked = Blocked && Avx.IsSupported;
         // Three heads' sums (24 vectors) and their operands need AVX-512's 32 registers; with 16 they would spill.
-        bool triples = blocked && d % (Wide ? 64 : 32) == 0;
+        bool triples = blocked && Grouped && d % (Wide ? 64 : 32) == 0;
         // Two heads' sums (8 vectors) fit 16 registers: what AVX2 machines do, and what is left after the triples.
-        bool pairs = blocked && d % 32 == 0;
+        bool pairs = blocked && Grouped && d % 32 == 0;
         for (int unit = start; unit < end; unit++)
         {
             int kv = unit / shape.Rows, row = unit % shape.Rows, firstHead = kv * group;
@@ -188,6 +188,12 @@ internal static unsafe class ManagedAttention
     /// way. Tests switch it so that both run on one machine.
     /// </summary>
     internal static bool Wide { get; set; } = Avx512F.VL.IsSupported;
+
+    /// <summary>
+    /// Whether the blocked path takes two or three query heads per pass over the keys and values (default) or one,
+    /// which loads each key and value vector once per head. Same bits either way; benchmarks switch it.
+    /// </summary>
+    internal static bool Grouped { get; set; } = true;
 
     // w[j] = q · k_j · scale for the count keys of one contiguous run, eight at a time, then one at a time.
     private static void ScoreRun(float* q, float* k, int count, int d, float scale, float* w)
