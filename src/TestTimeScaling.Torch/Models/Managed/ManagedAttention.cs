@@ -78,7 +78,9 @@ internal static unsafe class ManagedAttention
         bool vectors = d % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated;
         bool blocked = Blocked && Avx.IsSupported;
         // Three heads' sums (24 vectors) and their operands need AVX-512's 32 registers; with 16 they would spill.
-        bool triples = blocked && Grouped && d % (Wide ? 64 : 32) == 0;
+        // Read once: a switch flipped by another thread mid-call must not pair one form's width with the other's loop.
+        bool wide = Wide;
+        bool triples = blocked && Grouped && d % (wide ? 64 : 32) == 0;
         // Two heads' sums (8 vectors) fit 16 registers: what AVX2 machines do, and what is left after the triples.
         bool pairs = blocked && Grouped && d % 32 == 0;
         for (int unit = start; unit < end; unit++)
@@ -105,8 +107,8 @@ internal static unsafe class ManagedAttention
                     for (; h + 3 <= group; h += 3)
                     {
                         float* w = weights + (long)h * scoreStride;
-                        ScoreRun3(query + h * d, k1, fromSegment, d, scale, w, scoreStride);
-                        ScoreRun3(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride);
+                        ScoreRun3(query + h * d, k1, fromSegment, d, scale, w, scoreStride, wide);
+                        ScoreRun3(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride, wide);
                     }
                 if (pairs)
                     for (; h + 2 <= group; h += 2)
@@ -139,7 +141,7 @@ internal static unsafe class ManagedAttention
             int weighed = 0;
             if (vectors && blocked && triples)
                 for (; weighed + 3 <= group; weighed += 3)
-                    WeighRuns3(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d);
+                    WeighRuns3(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d, wide);
             if (vectors && blocked && pairs)
                 for (; weighed + 2 <= group; weighed += 2)
                     WeighRuns2(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d);
@@ -231,11 +233,11 @@ internal static unsafe class ManagedAttention
 
     // ScoreRun for three query heads (q, q + d, q + 2d) whose weights lie stride apart: each key is loaded once for all
     // three, so a multiply-add needs a third of the loads. Each score is Dots8's sum in Dots8's order: the same bits.
-    private static void ScoreRun3(float* q, float* k, int count, int d, float scale, float* w, int stride)
+    private static void ScoreRun3(float* q, float* k, int count, int d, float scale, float* w, int stride, bool wide)
     {
         int j = 0;
         var factor = Vector256.Create(scale);
-        if (Wide)
+        if (wide)
             for (; j + 8 <= count; j += 8)
             {
                 Dots8x3(q, k + (long)j * d, d, out var s0, out var s1, out var s2);
@@ -417,9 +419,9 @@ internal static unsafe class ManagedAttention
 
     // WeighRuns for three heads whose weights lie stride apart (each followed, at count, by its inverse sum) and whose
     // outputs are consecutive: each value row is loaded once for all three. Same multiply-adds in the same order.
-    private static void WeighRuns3(float* w, int stride, int count, float* v1, int count1, float* v2, int count2, int d, float* y)
+    private static void WeighRuns3(float* w, int stride, int count, float* v1, int count1, float* v2, int count2, int d, float* y, bool wide)
     {
-        if (!Wide)
+        if (!wide)
         {
             WeighRuns3Narrow(w, stride, count, v1, count1, v2, count2, d, y);
             return;
