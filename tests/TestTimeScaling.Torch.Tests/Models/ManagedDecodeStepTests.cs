@@ -128,7 +128,7 @@ public class ManagedDecodeStepTests
     /// and a vector) and 16 (vectors only), shared segments of 11 keys (a block and a tail), own suffixes growing past 8,
     /// a sliding window. Groups of 2, 3, 4 and 5 query heads per kv head take the kernels that do two or three heads at
     /// once (4: three, then one alone; 5: three, then two), each in its AVX2 form and, where the machine has AVX-512, its
-    /// wide form too.
+    /// wide form too (head size 96, no multiple of 64, takes the AVX2 form either way).
     /// </summary>
     [Theory]
     [InlineData(104, 4, null)]
@@ -138,6 +138,7 @@ public class ManagedDecodeStepTests
     [InlineData(64, 6, 13)]
     [InlineData(32, 4, 13)]
     [InlineData(64, 10, null)]
+    [InlineData(96, 6, null)]
     public void BlockedAttentionGivesTheBitsOfOneKeyAtATime(int headDim, int heads, int? window)
     {
         using var scope = NewDisposeScope();

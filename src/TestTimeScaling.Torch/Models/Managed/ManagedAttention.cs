@@ -78,11 +78,12 @@ internal static unsafe partial class ManagedAttention
         bool vectors = d % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated;
         bool blocked = Blocked && Avx.IsSupported;
         // Three heads at a time (ManagedAttentionHeadGroups.cs): in 64-float pieces of a head with AVX-512's 32 registers,
-        // in 32-float pieces with AVX2's 16; two at a time for what is left. Wide is read once: a switch flipped by
-        // another thread mid-call must not pair one form's width with the other's loop.
-        bool wide = Wide;
-        bool triples = blocked && Grouped && d % (wide ? 64 : 32) == 0;
-        bool pairs = blocked && Grouped && d % 32 == 0;
+        // in 32-float pieces with AVX2's 16 (or when the head is no multiple of 64); two at a time for what is left.
+        // Wide is read once: a switch flipped by another thread mid-call must not pair one form's width with the other's
+        // loop.
+        bool wide = Wide && d % 64 == 0;
+        bool triples = blocked && Grouped && d % 32 == 0;
+        bool pairs = triples;
         for (int unit = start; unit < end; unit++)
         {
             int kv = unit / shape.Rows, row = unit % shape.Rows, firstHead = kv * group;
