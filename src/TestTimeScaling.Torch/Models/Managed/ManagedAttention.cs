@@ -82,8 +82,8 @@ internal static unsafe partial class ManagedAttention
         // Wide is read once: a switch flipped by another thread mid-call must not pair one form's width with the other's
         // loop.
         bool wide = Wide && d % 64 == 0;
-        bool triples = blocked && Grouped && d % 32 == 0;
-        bool pairs = triples;
+        // Implies vectors and blocked (AVX is there, the head is whole vectors).
+        bool grouped = blocked && Grouped && d % 32 == 0;
         for (int unit = start; unit < end; unit++)
         {
             int kv = unit / shape.Rows, row = unit % shape.Rows, firstHead = kv * group;
@@ -104,20 +104,18 @@ internal static unsafe partial class ManagedAttention
                 // The segment's keys, then the suffix's: two contiguous runs, eight keys at a time; three query heads at
                 // once where the registers allow.
                 int h = 0;
-                if (triples)
-                    for (; h + 3 <= group; h += 3)
-                    {
-                        float* w = weights + (long)h * scoreStride;
-                        ScoreRun3(query + h * d, k1, fromSegment, d, scale, w, scoreStride, wide);
-                        ScoreRun3(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride, wide);
-                    }
-                if (pairs)
-                    for (; h + 2 <= group; h += 2)
-                    {
-                        float* w = weights + (long)h * scoreStride;
-                        ScoreRun2(query + h * d, k1, fromSegment, d, scale, w, scoreStride);
-                        ScoreRun2(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride);
-                    }
+                for (; grouped && h + 3 <= group; h += 3)
+                {
+                    float* w = weights + (long)h * scoreStride;
+                    ScoreRun3(query + h * d, k1, fromSegment, d, scale, w, scoreStride, wide);
+                    ScoreRun3(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride, wide);
+                }
+                for (; grouped && h + 2 <= group; h += 2)
+                {
+                    float* w = weights + (long)h * scoreStride;
+                    ScoreRun2(query + h * d, k1, fromSegment, d, scale, w, scoreStride);
+                    ScoreRun2(query + h * d, k2, fromSuffix, d, scale, w + fromSegment, scoreStride);
+                }
                 for (; h < group; h++)
                 {
                     float* w = weights + (long)h * scoreStride;
@@ -140,12 +138,10 @@ internal static unsafe partial class ManagedAttention
                 w[count] = 1f / Softmax(new Span<float>(w, count));
             }
             int weighed = 0;
-            if (vectors && blocked && triples)
-                for (; weighed + 3 <= group; weighed += 3)
-                    WeighRuns3(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d, wide);
-            if (vectors && blocked && pairs)
-                for (; weighed + 2 <= group; weighed += 2)
-                    WeighRuns2(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d);
+            for (; grouped && weighed + 3 <= group; weighed += 3)
+                WeighRuns3(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d, wide);
+            for (; grouped && weighed + 2 <= group; weighed += 2)
+                WeighRuns2(weights + (long)weighed * scoreStride, scoreStride, count, v1, fromSegment, v2, fromSuffix, d, result + weighed * d);
             for (int h = weighed; h < group; h++)
             {
                 float* w = weights + (long)h * scoreStride;
